@@ -1,0 +1,14 @@
+/* libzeroipc: lock-free IPC in POSIX shared memory. Includes every public header. */
+#ifndef ZEROIPC_H
+#define ZEROIPC_H
+
+#include <zeroipc/array.h>
+#include <zeroipc/error.h>
+#include <zeroipc/event.h>
+#include <zeroipc/queue.h>
+#include <zeroipc/registry.h>
+#include <zeroipc/segment.h>
+#include <zeroipc/stack.h>
+#include <zeroipc/types.h>
+
+#endif
