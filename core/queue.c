@@ -39,29 +39,8 @@
 #include "kinds_i.h"
 #include "registry_i.h"
 #include "types_i.h"
+#include "queue_i.h"
 #include "wait_i.h"
-
-struct zipc__queue_hdr {
-	_Atomic uint32_t head;
-	_Atomic uint32_t tail;
-	uint32_t capacity;  /* read-only after creation */
-	uint32_t elem_size; /* read-only after creation */
-};
-_Static_assert(sizeof(struct zipc__queue_hdr) == 16, "queue header is 16 bytes");
-
-struct zipc_queue {
-	struct zipc_segment *seg;
-	struct zipc__queue_hdr *hdr;
-	unsigned char *slots;
-	_Atomic uint32_t *seq;
-	struct zipc__wait_block *wb; /* NULL for queues made elsewhere */
-	/* Read once at open, never re-read from the segment: */
-	uint32_t capacity;
-	uint32_t mask;
-	uint32_t elem_size;
-	struct zipc_type type;
-	int64_t stall_ns;
-};
 
 int zipc__queue_layout(const unsigned char *base, uint64_t size, uint32_t *capacity,
 		       uint32_t *elem_size)
@@ -208,9 +187,19 @@ static long claim_pop(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 			return 0;
 		} else {
 			uint32_t again = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-			if (again == pos)
+			uint32_t tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
+			if (again != pos) {
+				pos = again;
+			} else if (s == pos + q->capacity && (int32_t)(tail - pos) > 0) {
+				/* Position withdrawn by its producer (zipc__queue_withdraw)
+				 * or skipped: help head past it. relaxed as the claim CAS. */
+				atomic_compare_exchange_strong_explicit(&q->hdr->head, &pos, pos + 1,
+									memory_order_relaxed,
+									memory_order_relaxed);
+				pos = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
+			} else {
 				return zipc__fail(-EBADMSG, "queue seq %u ahead of head %u", s, pos);
-			pos = again;
+			}
 		}
 	}
 }
@@ -307,18 +296,26 @@ static uint32_t drain_claimed(struct zipc_queue *q, uint32_t pos, unsigned char 
 	return kept;
 }
 
-ZIPC_EXPORT ssize_t zipc_queue_try_push_batch(struct zipc_queue *q, const void *elems, size_t n)
+/* try_push_batch, reporting the first position in *pos. */
+static ssize_t try_push_batch_at(struct zipc_queue *q, const void *elems, size_t n,
+				 uint32_t *pos)
 {
-	uint32_t pos = 0;
 	long k;
 
 	if (n == 0)
 		return zipc__fail(-EINVAL, "empty batch");
-	k = claim_push(q, clamp_batch(q, n), &pos);
+	k = claim_push(q, clamp_batch(q, n), pos);
 	if (k <= 0)
 		return k == 0 ? -EAGAIN : k;
-	fill_claimed(q, pos, elems, (uint32_t)k);
+	fill_claimed(q, *pos, elems, (uint32_t)k);
 	return k;
+}
+
+ZIPC_EXPORT ssize_t zipc_queue_try_push_batch(struct zipc_queue *q, const void *elems, size_t n)
+{
+	uint32_t pos = 0;
+
+	return try_push_batch_at(q, elems, n, &pos);
 }
 
 ZIPC_EXPORT ssize_t zipc_queue_try_pop_batch(struct zipc_queue *q, void *out, size_t max)
@@ -445,6 +442,7 @@ struct push_op {
 	struct zipc_queue *q;
 	const unsigned char *elems;
 	uint32_t n;
+	uint32_t pos; /* first position pushed */
 	struct stall stall;
 };
 
@@ -465,7 +463,7 @@ static long push_attempt(void *ctx, struct zipc__waiter *w)
 {
 	struct push_op *op = ctx;
 	struct zipc_queue *q = op->q;
-	ssize_t r = zipc_queue_try_push_batch(q, op->elems, op->n);
+	ssize_t r = try_push_batch_at(q, op->elems, op->n, &op->pos);
 	uint32_t pos, s, head, prev;
 
 	w->recheck_at = ZIPC__NEVER;
@@ -516,8 +514,9 @@ ZIPC_EXPORT int zipc_queue_pop(struct zipc_queue *q, void *out, int64_t timeout_
 	return r < 0 ? (int)r : 0;
 }
 
-ZIPC_EXPORT ssize_t zipc_queue_push_batch(struct zipc_queue *q, const void *elems, size_t n,
-					  int64_t timeout_ns)
+/* push_batch, reporting the position of the last claim in *pos. */
+static ssize_t push_batch_at(struct zipc_queue *q, const void *elems, size_t n,
+			     int64_t timeout_ns, uint32_t *pos)
 {
 	const unsigned char *src = elems;
 	struct zipc__waiter w;
@@ -536,8 +535,17 @@ ZIPC_EXPORT ssize_t zipc_queue_push_batch(struct zipc_queue *q, const void *elem
 		if (r < 0)
 			return done ? (ssize_t)done : r;
 		done += (size_t)r;
+		*pos = op.pos;
 	}
 	return (ssize_t)done;
+}
+
+ZIPC_EXPORT ssize_t zipc_queue_push_batch(struct zipc_queue *q, const void *elems, size_t n,
+					  int64_t timeout_ns)
+{
+	uint32_t pos;
+
+	return push_batch_at(q, elems, n, timeout_ns, &pos);
 }
 
 ZIPC_EXPORT int zipc_queue_push(struct zipc_queue *q, const void *elem, int64_t timeout_ns)
@@ -546,20 +554,74 @@ ZIPC_EXPORT int zipc_queue_push(struct zipc_queue *q, const void *elem, int64_t 
 	return r < 0 ? (int)r : 0;
 }
 
-static void queue_init(unsigned char *base, const struct zipc__create_req *req)
+int zipc__queue_push_at(struct zipc_queue *q, const void *elem, int64_t timeout_ns,
+			uint32_t *pos)
+{
+	ssize_t r = push_batch_at(q, elem, 1, timeout_ns, pos);
+	return r < 0 ? (int)r : 0;
+}
+
+bool zipc__queue_taken(const struct zipc_queue *q, uint32_t pos)
+{
+	/* acquire: pairs with release (D) of the consumer that took it */
+	return atomic_load_explicit(seq_at(q, pos), memory_order_acquire) != pos + 1;
+}
+
+bool zipc__queue_withdraw(struct zipc_queue *q, uint32_t pos)
+{
+	uint32_t expected = pos + 1;
+
+	/* seq_cst: as release (D): the slot is free again; a consumer that had
+	 * claimed pos fails its own release and drops the element */
+	if (!atomic_compare_exchange_strong_explicit(seq_at(q, pos), &expected, pos + q->capacity,
+						     memory_order_seq_cst, memory_order_relaxed))
+		return false;
+	announce(q->wb, false);
+	return true;
+}
+
+void zipc__queue_format(unsigned char *base, uint32_t cap, uint32_t elem_size)
 {
 	struct zipc__queue_hdr *hdr = (struct zipc__queue_hdr *)base;
-	uint32_t cap = *(const uint32_t *)req->init_ctx;
 	_Atomic uint32_t *seq =
-		(_Atomic uint32_t *)(base + 16 + zipc__align8((uint64_t)cap * req->type.size));
+		(_Atomic uint32_t *)(base + 16 + zipc__align8((uint64_t)cap * elem_size));
 
 	/* relaxed: the entry claim (release E in registry.c) publishes all of this */
 	atomic_store_explicit(&hdr->head, 0, memory_order_relaxed);
 	atomic_store_explicit(&hdr->tail, 0, memory_order_relaxed);
 	hdr->capacity = cap;
-	hdr->elem_size = req->type.size;
+	hdr->elem_size = elem_size;
 	for (uint32_t i = 0; i < cap; i++)
 		atomic_store_explicit(&seq[i], i, memory_order_relaxed);
+}
+
+static void queue_init(unsigned char *base, const struct zipc__create_req *req)
+{
+	zipc__queue_format(base, *(const uint32_t *)req->init_ctx, req->type.size);
+}
+
+int zipc__queue_bind(struct zipc_queue *q, struct zipc_segment *seg, unsigned char *base,
+		     uint64_t size, struct zipc__wait_block *wb, struct zipc_type type)
+{
+	uint32_t cap, elem;
+	int r = zipc__queue_layout(base, size, &cap, &elem);
+
+	if (r < 0)
+		return r;
+	if (type.size != elem)
+		return zipc__fail(-EBADMSG, "queue holds %u-byte elements, not %u", elem, type.size);
+	memset(q, 0, sizeof(*q));
+	q->seg = seg;
+	q->hdr = (struct zipc__queue_hdr *)base;
+	q->slots = base + 16;
+	q->seq = (_Atomic uint32_t *)(base + 16 + zipc__align8((uint64_t)cap * elem));
+	q->wb = wb;
+	q->capacity = cap;
+	q->mask = cap - 1;
+	q->elem_size = elem;
+	q->type = type;
+	q->stall_ns = ZIPC__STALL_DEFAULT_NS;
+	return 0;
 }
 
 static int queue_from(struct zipc_segment *seg, const struct zipc__located *loc,
@@ -588,20 +650,16 @@ static int queue_from(struct zipc_segment *seg, const struct zipc__located *loc,
 	}
 	if (want && want->size != elem)
 		return zipc__fail(-EEXIST, "'%s' exists with %u-byte elements", loc->rec.name, elem);
-	q = calloc(1, sizeof(*q));
+	q = malloc(sizeof(*q));
 	if (!q)
 		return -ENOMEM;
+	r = zipc__queue_bind(q, seg, base, loc->rec.size,
+			     loc->tagged ? zipc__wait_block_of(seg, &loc->tag) : NULL, type);
+	if (r < 0) {
+		free(q);
+		return r;
+	}
 	zipc__segment_ref(seg);
-	q->seg = seg;
-	q->hdr = (struct zipc__queue_hdr *)base;
-	q->slots = base + 16;
-	q->seq = (_Atomic uint32_t *)(base + 16 + zipc__align8((uint64_t)cap * elem));
-	q->wb = loc->tagged ? zipc__wait_block_of(seg, &loc->tag) : NULL;
-	q->capacity = cap;
-	q->mask = cap - 1;
-	q->elem_size = elem;
-	q->type = type;
-	q->stall_ns = ZIPC__STALL_DEFAULT_NS;
 	*out = q;
 	return 0;
 }
