@@ -7,7 +7,7 @@
 
 bool zipc__kind_has_wait_block(enum zipc_kind kind)
 {
-	return kind == ZIPC_KIND_QUEUE || kind == ZIPC_KIND_STACK;
+	return kind == ZIPC_KIND_QUEUE || kind == ZIPC_KIND_STACK || kind == ZIPC_KIND_FUTURE;
 }
 
 int zipc__kind_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
@@ -15,7 +15,7 @@ int zipc__kind_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
 {
 	const unsigned char *base = seg->base + rec->offset;
 	uint32_t capacity, elem_size;
-	uint64_t array_capacity;
+	uint64_t array_capacity, value_size;
 	int r = zipc__type_check(type);
 
 	if (r < 0)
@@ -34,6 +34,8 @@ int zipc__kind_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
 			return zipc__fail(-EINVAL, "'%s' holds %u-byte elements, not %u", rec->name,
 					  elem_size, type.size);
 		return 0;
+	case ZIPC_KIND_FUTURE:
+		return zipc__future_layout(rec->size, type.size, &value_size);
 	default:
 		return zipc__fail(-EINVAL, "cannot tag '%s' as %s", rec->name,
 				  zipc_kind_name(kind));

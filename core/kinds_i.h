@@ -27,6 +27,13 @@ int zipc__queue_layout(const unsigned char *base, uint64_t size, uint32_t *capac
 int zipc__stack_layout(const unsigned char *base, uint64_t size, uint32_t *capacity,
 		       uint32_t *elem_size);
 
+/*
+ * A future of entry size `size` whose value is made of elem_size-byte
+ * elements: its value size (size - 272, accepting writers that round the
+ * entry up to 8 by taking the largest multiple of elem_size that fits).
+ */
+int zipc__future_layout(uint64_t size, uint32_t elem_size, uint64_t *value_size);
+
 /* Size of a queue or stack: 16-byte header, slots, then a u32 per slot. */
 static inline uint64_t zipc__slotted_size(uint32_t capacity, uint32_t elem_size)
 {

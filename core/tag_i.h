@@ -47,11 +47,13 @@ struct zipc__wait_block {
 	struct zipc_event writable;
 	_Atomic uint64_t holes_skipped;
 	_Atomic uint64_t claims_reclaimed;
-	uint8_t reserved[32];
+	_Atomic uint64_t owner; /* futures: owner word of the setter (owner_i.h) */
+	uint8_t reserved[24];
 };
 _Static_assert(sizeof(struct zipc__wait_block) == ZIPC__WAIT_BLOCK_SIZE, "wait block is 64 bytes");
 _Static_assert(offsetof(struct zipc__wait_block, writable) == 8, "writable at 8");
 _Static_assert(offsetof(struct zipc__wait_block, holes_skipped) == 16, "holes_skipped at 16");
+_Static_assert(offsetof(struct zipc__wait_block, owner) == 32, "owner at 32");
 
 /* A table entry as read and validated, with its tag if it has one. */
 struct zipc__rec {

@@ -5,6 +5,8 @@
 #include <zeroipc/array.h>
 #include <zeroipc/error.h>
 #include <zeroipc/event.h>
+#include <zeroipc/future.h>
+#include <zeroipc/lazy.h>
 #include <zeroipc/queue.h>
 #include <zeroipc/registry.h>
 #include <zeroipc/segment.h>
