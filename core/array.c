@@ -81,7 +81,7 @@ static int array_from(struct zipc_segment *seg, const struct zipc__located *loc,
 				  type.size);
 	arr = calloc(1, sizeof(*arr));
 	if (!arr)
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	zipc__segment_ref(seg);
 	arr->seg = seg;
 	arr->data_offset = loc->rec.offset + 8;

@@ -277,7 +277,7 @@ static int future_from(struct zipc_segment *seg, const struct zipc__located *loc
 				  (unsigned long long)value_size);
 	f = calloc(1, sizeof(*f));
 	if (!f)
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	zipc__segment_ref(seg);
 	f->seg = seg;
 	f->hdr = (struct zipc__future_hdr *)base;

@@ -412,7 +412,7 @@ static int lazy_from(struct zipc_segment *seg, const struct zipc__located *loc,
 				  value_size);
 	lz = calloc(1, sizeof(*lz));
 	if (!lz)
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	zipc__segment_ref(seg);
 	lz->seg = seg;
 	lz->hdr = hdr;

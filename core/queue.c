@@ -652,7 +652,7 @@ static int queue_from(struct zipc_segment *seg, const struct zipc__located *loc,
 		return zipc__fail(-EEXIST, "'%s' exists with %u-byte elements", loc->rec.name, elem);
 	q = malloc(sizeof(*q));
 	if (!q)
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	r = zipc__queue_bind(q, seg, base, loc->rec.size,
 			     loc->tagged ? zipc__wait_block_of(seg, &loc->tag) : NULL, type);
 	if (r < 0) {

@@ -77,7 +77,7 @@ static int snapshot(struct zipc_segment *seg, struct zipc__rec **out, uint32_t *
 				  n, seg->max_entries);
 	recs = malloc((n ? n : 1) * sizeof(*recs));
 	if (!recs)
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct zipc__entry *e = zipc__entry_at(seg, i);
 		struct zipc__rec *r = &recs[i];
@@ -210,7 +210,7 @@ ZIPC_EXPORT long zipc_entry_list(struct zipc_segment *seg, struct zipc_entry *ou
 	ordered = malloc((n ? n : 1) * sizeof(*ordered));
 	if (!ordered) {
 		free(recs);
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	}
 	memcpy(ordered, recs, n * sizeof(*recs));
 	qsort(ordered, n, sizeof(*ordered), by_index);

@@ -105,7 +105,7 @@ ZIPC_EXPORT int zipc_segment_create(const char *name, uint64_t size, uint32_t ma
 
 	seg = segment_new(fd, base, size, max_entries, path);
 	if (!seg) {
-		r = -ENOMEM;
+		r = zipc__fail(-ENOMEM, "out of memory");
 		goto err_unmap;
 	}
 	*out = seg;
@@ -191,7 +191,7 @@ ZIPC_EXPORT int zipc_segment_open(const char *name, struct zipc_segment **out)
 	}
 	seg = segment_new(fd, base, hdr.memory_size, max_entries, path);
 	if (!seg) {
-		r = -ENOMEM;
+		r = zipc__fail(-ENOMEM, "out of memory");
 		goto err_unmap;
 	}
 	r = zipc__table_validate(seg);

@@ -341,7 +341,7 @@ static int stack_from(struct zipc_segment *seg, const struct zipc__located *loc,
 		return zipc__fail(-EEXIST, "'%s' exists with %u-byte elements", loc->rec.name, elem);
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return -ENOMEM;
+		return zipc__fail(-ENOMEM, "out of memory");
 	zipc__segment_ref(seg);
 	s->seg = seg;
 	s->hdr = (struct zipc__stack_hdr *)base;
@@ -428,6 +428,16 @@ ZIPC_EXPORT int zipc_stack_set_stall_timeout(struct zipc_stack *s, int64_t ns)
 		return zipc__fail(-EINVAL, "stall timeout below 1 ms");
 	s->stall_ns = ns;
 	return 0;
+}
+
+ZIPC_EXPORT void zipc_stack_stats(const struct zipc_stack *s, struct zipc_stack_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (!s->wb)
+		return;
+	/* relaxed: statistics */
+	stats->pushes_abandoned = atomic_load_explicit(&s->wb->holes_skipped, memory_order_relaxed);
+	stats->pops_reclaimed = atomic_load_explicit(&s->wb->claims_reclaimed, memory_order_relaxed);
 }
 
 ZIPC_EXPORT struct zipc_event *zipc_stack_event(struct zipc_stack *s, enum zipc_ready what)

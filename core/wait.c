@@ -183,12 +183,13 @@ static long spin(zipc__attempt_fn attempt, void *ctx, struct zipc__waiter *w)
 	long r;
 
 	for (unsigned i = 1;; i++) {
-		for (unsigned k = 0; k < 8; k++)
-			zipc__cpu_relax();
+		/* One pause per attempt: a reply that arrives is seen within a
+		 * cache-line transfer or so, which is what ping-pong latency needs. */
+		zipc__cpu_relax();
 		r = attempt(ctx, w);
 		if (r != -EAGAIN)
 			return r;
-		if ((i & 15) == 0 && zipc__now_ns() >= until)
+		if ((i & 63) == 0 && zipc__now_ns() >= until)
 			return -EAGAIN;
 	}
 }

@@ -38,7 +38,7 @@ static int option_lookup(const struct cli_command *cmd, const char *name, size_t
 		if (!(cmd->options & CLI_OPT_BIT(i)))
 			continue;
 		if (is_long ? strlen(options[i].long_name) == name_len &&
-				      strncmp(options[i].long_name, name, name_len) == 0
+				  strncmp(options[i].long_name, name, name_len) == 0
 			    : name_len == 1 && options[i].short_name == name[0])
 			return i;
 	}

@@ -21,17 +21,17 @@
 enum {
 	CLI_OK = 0,
 	CLI_FAILED = 1, /* the operation failed: empty, full, not found, ... */
-	CLI_USAGE = 2,  /* the command line is wrong */
+	CLI_USAGE = 2,	/* the command line is wrong */
 };
 
 /* Options, each accepted only by the commands that list it. */
 enum cli_opt {
-	CLI_OPT_SIZE,    /* -s, --size BYTES */
+	CLI_OPT_SIZE,	 /* -s, --size BYTES */
 	CLI_OPT_ENTRIES, /* -e, --entries N */
-	CLI_OPT_MODE,    /* -m, --mode OCTAL */
+	CLI_OPT_MODE,	 /* -m, --mode OCTAL */
 	CLI_OPT_TIMEOUT, /* -t, --timeout SECONDS */
-	CLI_OPT_COUNT,   /* -n, --count N */
-	CLI_OPT_FORCE,   /* -f, --force (a flag) */
+	CLI_OPT_COUNT,	 /* -n, --count N */
+	CLI_OPT_FORCE,	 /* -f, --force (a flag) */
 	CLI_OPT_NR,
 };
 
@@ -39,8 +39,8 @@ enum cli_opt {
 
 /* A command line after parsing: positionals in order, options by kind. */
 struct cli_args {
-	const char *cmd;           /* the command's name, for messages */
-	char **pos;                /* positional arguments (points into argv) */
+	const char *cmd; /* the command's name, for messages */
+	char **pos;	 /* positional arguments (points into argv) */
 	size_t npos;
 	const char *opt[CLI_OPT_NR]; /* value of each option, NULL if absent ("" for a flag) */
 };
@@ -51,13 +51,14 @@ struct cli_command {
 	const char *summary;  /* one line for `zeroipc --help` */
 	const char *help;     /* the rest of `zeroipc NAME --help` */
 	unsigned options;     /* CLI_OPT_BIT()s of the options it accepts */
-	size_t min_pos;       /* positional arguments it needs ... */
-	size_t max_pos;       /* ... and accepts (SIZE_MAX: any number) */
+	size_t min_pos;	      /* positional arguments it needs ... */
+	size_t max_pos;	      /* ... and accepts (SIZE_MAX: any number) */
 	int (*run)(const struct cli_args *args);
 };
 
-extern const struct cli_command cli_cmd_ls, cli_cmd_show, cli_cmd_create, cli_cmd_new,
-	cli_cmd_push, cli_cmd_pop, cli_cmd_get, cli_cmd_set, cli_cmd_rm, cli_cmd_tag;
+extern const struct cli_command cli_cmd_ls, cli_cmd_show, cli_cmd_create, cli_cmd_new;
+extern const struct cli_command cli_cmd_push, cli_cmd_pop, cli_cmd_get, cli_cmd_set;
+extern const struct cli_command cli_cmd_rm, cli_cmd_tag;
 
 /* args.c */
 

@@ -70,8 +70,9 @@ int cli_parse_size(const char *cmd, const char *text, uint64_t *out)
 	if (r == 0 && n == 0)
 		r = -ERANGE;
 	if (r == -EINVAL)
-		return cli_usage(cmd, "size '%.64s' is not a number of bytes with an optional K, M "
-				      "or G suffix",
+		return cli_usage(cmd,
+				 "size '%.64s' is not a number of bytes with an optional K, M "
+				 "or G suffix",
 				 text);
 	if (r < 0)
 		return cli_usage(cmd, "size '%.64s' is out of range", text);

@@ -3,8 +3,8 @@
  * names an entry in messages, and a structure of the wrong kind is refused
  * here with its actual kind, before any library call could misread it.
  */
-#include "cli.h"
 #include "target.h"
+#include "cli.h"
 
 int cli_segment_open(const char *cmd, const char *name, struct zipc_segment **seg)
 {
@@ -83,7 +83,8 @@ int cli_container_push(struct cli_container *c, const void *elem, bool wait, int
 	if (c->queue)
 		return wait ? zipc_queue_push(c->queue, elem, timeout_ns)
 			    : zipc_queue_try_push(c->queue, elem);
-	return wait ? zipc_stack_push(c->stack, elem, timeout_ns) : zipc_stack_try_push(c->stack, elem);
+	return wait ? zipc_stack_push(c->stack, elem, timeout_ns)
+		    : zipc_stack_try_push(c->stack, elem);
 }
 
 int cli_container_pop(struct cli_container *c, void *elem, bool wait, int64_t timeout_ns)
@@ -91,5 +92,6 @@ int cli_container_pop(struct cli_container *c, void *elem, bool wait, int64_t ti
 	if (c->queue)
 		return wait ? zipc_queue_pop(c->queue, elem, timeout_ns)
 			    : zipc_queue_try_pop(c->queue, elem);
-	return wait ? zipc_stack_pop(c->stack, elem, timeout_ns) : zipc_stack_try_pop(c->stack, elem);
+	return wait ? zipc_stack_pop(c->stack, elem, timeout_ns)
+		    : zipc_stack_try_pop(c->stack, elem);
 }

@@ -30,8 +30,7 @@ static bool elem_is_unsigned(enum zipc_elem elem)
 	return elem >= ZIPC_ELEM_U8 && elem <= ZIPC_ELEM_U64;
 }
 
-static int int_parse(struct zipc_type type, const char *text, void *elem, char *why,
-		     size_t why_len)
+static int int_parse(struct zipc_type type, const char *text, void *elem, char *why, size_t why_len)
 {
 	unsigned bits = 8 * type.size;
 	bool is_signed = elem_is_signed(type.elem);
@@ -160,8 +159,7 @@ static int bytes_parse(struct zipc_type type, const char *text, void *elem, char
 	return 0;
 }
 
-int cli_value_parse(struct zipc_type type, const char *text, void *elem, char *why,
-		    size_t why_len)
+int cli_value_parse(struct zipc_type type, const char *text, void *elem, char *why, size_t why_len)
 {
 	if (elem_is_signed(type.elem) || elem_is_unsigned(type.elem))
 		return int_parse(type, text, elem, why, why_len);

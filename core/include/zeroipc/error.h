@@ -17,7 +17,12 @@ extern "C" {
 /* A short description of a negative errno returned by this library. */
 const char *zipc_strerror(int err);
 
-/* The detail message of the calling thread's most recent failure ("" if none). */
+/*
+ * The detail message of the calling thread's most recent failure ("" if
+ * none). Meaningful right after a call that failed with an error other than
+ * -EAGAIN, -ETIMEDOUT or -EINTR (those are routine and set no message, so
+ * an older message may still be there).
+ */
 const char *zipc_last_error(void);
 
 #ifdef __cplusplus

@@ -64,6 +64,14 @@ int zipc_stack_try_pop(struct zipc_stack *s, void *out);
 int zipc_stack_push(struct zipc_stack *s, const void *elem, int64_t timeout_ns);
 int zipc_stack_pop(struct zipc_stack *s, void *out, int64_t timeout_ns);
 
+struct zipc_stack_stats {
+	uint64_t pushes_abandoned; /* slots of dead pushers given up by poppers */
+	uint64_t pops_reclaimed;   /* elements of dead poppers given up (lost) */
+};
+
+/* Counters of dead-peer recovery, kept in the segment. Zero for untagged stacks. */
+void zipc_stack_stats(const struct zipc_stack *s, struct zipc_stack_stats *stats);
+
 /* Event for ZIPC_READABLE or ZIPC_WRITABLE; NULL for stacks without a wait block. */
 struct zipc_event *zipc_stack_event(struct zipc_stack *s, enum zipc_ready what);
 
