@@ -46,6 +46,7 @@ static int queue_columns(struct zipc_segment *seg, const char *name, struct colu
 
 static int stack_columns(struct zipc_segment *seg, const char *name, struct columns *col)
 {
+	struct zipc_stack_stats stats;
 	struct zipc_stack *s;
 	int r = zipc_stack_open(seg, name, &s);
 
@@ -53,6 +54,9 @@ static int stack_columns(struct zipc_segment *seg, const char *name, struct colu
 		return r;
 	field_set(col->capacity, zipc_stack_capacity(s));
 	field_set(col->count, zipc_stack_count(s));
+	zipc_stack_stats(s, &stats);
+	field_set(col->holes, stats.pushes_abandoned);
+	field_set(col->reclaimed, stats.pops_reclaimed);
 	zipc_stack_close(s);
 	return 0;
 }

@@ -214,7 +214,7 @@ check "show succeeds" [ "$rc" -eq 0 -a -z "$err" ]
 check "show starts with the segment's usage" grep -qE "^segment $S: 1048576 bytes, [0-9]+ used, 7 of 64 table entries used$" "$tmp/out"
 check "show: header" [ "$(sed -n 2p "$tmp/out" | xargs)" = "NAME KIND TYPE CAPACITY COUNT SIZE HOLES RECLAIMED" ]
 check "show: queue (capacity rounded up, format size, counters)" [ "$(row q)" = "queue i32 4 0 48 0 0" ]
-check "show: stack (no counters)" [ "$(row st)" = "stack i64 2 0 40 - -" ]
+check "show: stack with its counters" [ "$(row st)" = "stack i64 2 0 40 0 0" ]
 check "show: array (no fill)" [ "$(row arr)" = "array f64 4 - 40 - -" ]
 check "show: bytes array" [ "$(row b)" = "array bytes:4 2 - 16 - -" ]
 check "show lists 7 structures" [ "$(wc -l <"$tmp/out")" -eq 9 ]
