@@ -63,3 +63,9 @@ int zipc__fail(int err, const char *fmt, ...)
 	va_end(ap);
 	return err;
 }
+
+#ifdef ZIPC_FAULT_INJECTION
+#include "fault_i.h"
+
+void (*zipc__fault_hook)(enum zipc__fault_point point);
+#endif

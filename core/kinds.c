@@ -10,8 +10,9 @@ bool zipc__kind_has_wait_block(enum zipc_kind kind)
 	return kind == ZIPC_KIND_QUEUE || kind == ZIPC_KIND_STACK || kind == ZIPC_KIND_FUTURE;
 }
 
-int zipc__kind_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
-		    enum zipc_kind kind, struct zipc_type type)
+/* The structure's bytes as kind with elements of type: 0 or a layout error. */
+static int layout_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
+		       enum zipc_kind kind, struct zipc_type type)
 {
 	const unsigned char *base = seg->base + rec->offset;
 	uint32_t capacity, elem_size;
@@ -40,4 +41,14 @@ int zipc__kind_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
 		return zipc__fail(-EINVAL, "cannot tag '%s' as %s", rec->name,
 				  zipc_kind_name(kind));
 	}
+}
+
+int zipc__kind_fits(const struct zipc_segment *seg, const struct zipc__rec *rec,
+		    enum zipc_kind kind, struct zipc_type type)
+{
+	int r = layout_fits(seg, rec, kind, type);
+
+	/* A structure that does not read as that kind is a wrong request here,
+	 * not a corrupt segment: the detail message says what does not fit. */
+	return r == -EBADMSG ? -EINVAL : r;
 }

@@ -435,7 +435,9 @@ static long pop_attempt(void *ctx, struct zipc__waiter *w)
 	if (!stalled(&op->stall, q, w, pos, s))
 		return -EAGAIN;
 	op->stall.active = false;
-	return skip_hole(q, pos, op->out) ? 1 : -EAGAIN;
+	if (skip_hole(q, pos, op->out))
+		return 1;
+	return pop_attempt(ctx, w); /* the hole is gone: what comes after it? */
 }
 
 struct push_op {
@@ -482,7 +484,7 @@ static long push_attempt(void *ctx, struct zipc__waiter *w)
 		return -EAGAIN;
 	op->stall.active = false;
 	reclaim_slot(q, pos, s);
-	return -EAGAIN;
+	return push_attempt(ctx, w); /* the slot is free now */
 }
 
 static void waiter_init(struct zipc__waiter *w, struct zipc_queue *q, bool readable,

@@ -93,12 +93,13 @@ static int snapshot(struct zipc_segment *seg, struct zipc__rec **out, uint32_t *
 					  seg->name, i);
 		}
 		if (r->offset % 8 || r->size == 0 || !zipc__in_bounds(seg, r->offset, r->size)) {
+			int err = zipc__fail(-EBADMSG,
+					     "%s: entry %u '%s': offset %llu size %llu outside the "
+					     "structure area or misaligned",
+					     seg->name, i, r->name, (unsigned long long)r->offset,
+					     (unsigned long long)r->size);
 			free(recs);
-			return zipc__fail(-EBADMSG,
-					  "%s: entry %u '%s': offset %llu size %llu outside the "
-					  "structure area or misaligned",
-					  seg->name, i, r->name, (unsigned long long)r->offset,
-					  (unsigned long long)r->size);
+			return err;
 		}
 	}
 	qsort(recs, n, sizeof(*recs), by_offset);

@@ -1,4 +1,4 @@
-/* Description: golden byte layout (docs/FORMAT.md) of what the library writes, and a hand-written segment read back. */
+/* Description: golden bytes per docs/FORMAT.md, both written by us and written by hand. */
 #include "zt.h"
 
 #include <errno.h>
@@ -326,8 +326,13 @@ static void test_layout_queue(void **state)
 	assert_zipc_ok(zipc_queue_try_pop(q, e));
 	assert_le32(base, off + 32 + 0, 0 + 4);
 	check_queue(base, off, 4, 3, 1, 3, elem3, __FILE__, __LINE__);
+	for (uint32_t p = 1; p < 3; p++) {
+		assert_zipc_ok(zipc_queue_try_pop(q, e));
+		assert_le32(base, off + 32 + 4 * p, p + 4);
+	}
+	check_queue(base, off, 4, 3, 3, 3, elem3, __FILE__, __LINE__);
 	/* Wrap around many times past the capacity. */
-	exercise_queue(q, base, off, 1, 3000, 7);
+	exercise_queue(q, base, off, 3, 3000, 7);
 	zipc_queue_close(q);
 	zipc_segment_close(seg);
 }
@@ -703,8 +708,8 @@ static uint64_t find_tag(const unsigned char *p, uint64_t from, uint64_t to, uin
 	uint64_t found = 0;
 
 	for (uint64_t t = zt_align8(from); t + 96 <= to; t += 8) {
-		if (zt_get32(p, t) == 0x4741545Au && zt_get32(p, t + 4) == zt_fnv1a(p + t + 8, 88) &&
-		    zt_get64(p, t + 16) == target)
+		if (zt_get32(p, t) == 0x4741545Au &&
+		    zt_get32(p, t + 4) == zt_fnv1a(p + t + 8, 88) && zt_get64(p, t + 16) == target)
 			found = t;
 	}
 	return found;
@@ -750,10 +755,6 @@ static void test_layout_foreign_segment_tag(void **state)
 	assert_int_equal(ents[1].type.size, 8);
 	assert_false(ents[2].tagged);
 
-	/* Kind or type that does not fit the structure. */
-	assert_zipc_rc(zipc_entry_tag(seg, "q", ZIPC_KIND_QUEUE, ty(ZIPC_ELEM_U32, 4)), -EINVAL);
-	assert_zipc_rc(zipc_entry_tag(seg, "arr", ZIPC_KIND_ARRAY, ty(ZIPC_ELEM_U64, 8)), -EINVAL);
-	assert_zipc_rc(zipc_entry_tag(seg, "arr", ZIPC_KIND_QUEUE, ty(ZIPC_ELEM_U32, 4)), -EINVAL);
 	assert_zipc_rc(zipc_entry_tag(seg, "nope", ZIPC_KIND_QUEUE, ty(ZIPC_ELEM_U64, 8)), -ENOENT);
 	/* Retagging a tag made this way replaces it. */
 	assert_zipc_ok(zipc_entry_tag(seg, "q", ZIPC_KIND_QUEUE, ty(ZIPC_ELEM_F64, 8)));
@@ -784,8 +785,38 @@ static void test_layout_foreign_segment_tag(void **state)
 	zt_raw_close(&r);
 }
 
+/* zipc_entry_tag: "-EINVAL (kind or type does not fit the structure)"; nothing is allocated. */
+static void test_layout_foreign_tag_misfit_is_einval(void **state)
+{
+	struct zt_raw r;
+	struct zipc_segment *seg;
+	struct zipc_entry ents[4];
+
+	(void)state;
+	zt_raw_create(&r, "foreign_misfit", 8192);
+	write_foreign(&r);
+	assert_zipc_ok(zipc_segment_open(r.name, &seg));
+	/* Element size differs from the queue's / stack's elem_size. */
+	assert_zipc_rc(zipc_entry_tag(seg, "q", ZIPC_KIND_QUEUE, ty(ZIPC_ELEM_U32, 4)), -EINVAL);
+	assert_zipc_rc(zipc_entry_tag(seg, "s", ZIPC_KIND_STACK, ty(ZIPC_ELEM_U64, 8)), -EINVAL);
+	/* 4 elements of 8 bytes do not fit the array's 24 bytes. */
+	assert_zipc_rc(zipc_entry_tag(seg, "arr", ZIPC_KIND_ARRAY, ty(ZIPC_ELEM_U64, 8)), -EINVAL);
+	/* The array's bytes are not a queue (capacity 10 is not a power of two). */
+	assert_zipc_rc(zipc_entry_tag(seg, "arr", ZIPC_KIND_QUEUE, ty(ZIPC_ELEM_U32, 4)), -EINVAL);
+	/* A kind the library cannot tag an untyped entry with. */
+	assert_zipc_rc(zipc_entry_tag(seg, "arr", ZIPC_KIND_UNTYPED, ty(ZIPC_ELEM_U32, 4)),
+		       -EINVAL);
+	assert_le64(r.p, 24, F_NEXT);
+	assert_int_equal(zipc_entry_list(seg, ents, 4), 3);
+	for (int i = 0; i < 3; i++)
+		assert_false(ents[i].tagged);
+	zipc_segment_close(seg);
+	zt_raw_close(&r);
+}
+
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		zt_test(test_layout_header),
 		zt_test(test_layout_header_default_entries),
@@ -799,7 +830,9 @@ int main(void)
 		zt_test(test_layout_tombstone),
 		zt_test(test_layout_foreign_segment_reads),
 		zt_test(test_layout_foreign_segment_tag),
+		zt_test(test_layout_foreign_tag_misfit_is_einval),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

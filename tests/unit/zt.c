@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,17 @@ static void zt_atexit(void)
 	zt_cleanup();
 }
 
+/* Present when a sanitizer runtime is linked: it reports, then _exits without atexit. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
 static void zt_install(void)
 {
 	if (!zt_atexit_done) {
 		zt_atexit_done = true;
 		zt_owner = getpid();
 		atexit(zt_atexit);
+		if (__sanitizer_set_death_callback)
+			__sanitizer_set_death_callback(zt_atexit);
 	}
 }
 
@@ -65,6 +71,7 @@ void zt_cleanup(void)
 {
 	if (zt_child || getpid() != zt_owner)
 		return;
+	zt_pester_stop();
 	for (int i = 0; i < zt_nchildren; i++) {
 		kill(zt_children[i], SIGKILL);
 		waitpid(zt_children[i], NULL, 0);
@@ -73,7 +80,7 @@ void zt_cleanup(void)
 	for (int i = 0; i < zt_nnames; i++) {
 		char path[80];
 
-		snprintf(path, sizeof(path), "/%s", zt_names[i]);
+		snprintf(path, sizeof(path), "/%.63s", zt_names[i]);
 		shm_unlink(path);
 	}
 	zt_nnames = 0;
@@ -458,6 +465,67 @@ void zt_child_fail(const char *fmt, ...)
 	_exit(1);
 }
 
+void zt__child_check_failed(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "child %ld: %s:%d: %s: ", (long)getpid(), file, line, cond);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (last error: %s)\n", zipc_last_error());
+	fflush(stderr);
+	_exit(1);
+}
+
+/* ---- signals ----------------------------------------------------------------- */
+
+static pthread_t zt_pester_thread, zt_pester_target;
+static _Atomic int zt_pester_stop_flag;
+static bool zt_pester_running;
+
+static void zt_on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *zt_pester_main(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&zt_pester_stop_flag)) {
+		pthread_kill(zt_pester_target, SIGUSR1);
+		zt_sleep_ms(20);
+	}
+	return NULL;
+}
+
+void zt_pester_start(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = zt_on_sigusr1;
+	sa.sa_flags = 0; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	atomic_store(&zt_pester_stop_flag, 0);
+	zt_pester_target = pthread_self();
+	if (pthread_create(&zt_pester_thread, NULL, zt_pester_main, NULL) != 0) {
+		print_error("pthread_create failed\n");
+		fail();
+	}
+	zt_pester_running = true;
+}
+
+void zt_pester_stop(void)
+{
+	if (!zt_pester_running)
+		return;
+	atomic_store(&zt_pester_stop_flag, 1);
+	pthread_join(zt_pester_thread, NULL);
+	zt_pester_running = false;
+}
+
 /* ---- time ------------------------------------------------------------------ */
 
 int64_t zt_now_ns(void)
@@ -509,9 +577,9 @@ void zt__assert_le(const void *base, uint64_t off, int width, uint64_t want, con
 
 	if (got == want)
 		return;
-	print_error("u%d at offset %llu (%s) is %llu (0x%llx), expected %llu (0x%llx)\n",
-		    width * 8, (unsigned long long)off, what, (unsigned long long)got,
-		    (unsigned long long)got, (unsigned long long)want, (unsigned long long)want);
+	print_error("u%d at offset %llu (%s) is %llu (0x%llx), expected %llu (0x%llx)\n", width * 8,
+		    (unsigned long long)off, what, (unsigned long long)got, (unsigned long long)got,
+		    (unsigned long long)want, (unsigned long long)want);
 	_fail(file, line);
 }
 
@@ -521,9 +589,10 @@ void zt__assert_zeros(const void *base, uint64_t off, uint64_t len, const char *
 
 	for (uint64_t i = 0; i < len; i++) {
 		if (p[i] != 0) {
-			print_error("byte at offset %llu is 0x%02x, expected 0 (zero run %llu..%llu)\n",
-				    (unsigned long long)(off + i), p[i], (unsigned long long)off,
-				    (unsigned long long)(off + len - 1));
+			print_error(
+			    "byte at offset %llu is 0x%02x, expected 0 (zero run %llu..%llu)\n",
+			    (unsigned long long)(off + i), p[i], (unsigned long long)off,
+			    (unsigned long long)(off + len - 1));
 			_fail(file, line);
 		}
 	}

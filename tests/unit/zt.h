@@ -1,9 +1,10 @@
+/* Description: helpers shared by the unit and stress suites. */
 /*
- * Test helpers shared by the unit and stress suites: per-process shm names
- * that are always unlinked, raw little-endian access to segment bytes, a
- * builder for segments written by hand per docs/FORMAT.md, child processes
- * that are always reaped, and domain asserts that forward __FILE__/__LINE__
- * to cmocka's underscore asserts (apk-tools' assert_blob_equal).
+ * Per-process shm names that are always unlinked, raw little-endian access
+ * to segment bytes, a builder for segments written by hand per
+ * docs/FORMAT.md, child processes that are always reaped, and domain
+ * asserts that forward __FILE__/__LINE__ to cmocka's underscore asserts
+ * (apk-tools' assert_blob_equal).
  *
  * The helpers only need the public headers; each test links either
  * zeroipc_dep or zeroipc_faulty_dep itself.
@@ -128,11 +129,25 @@ int zt_wait_stopped(pid_t pid, int timeout_ms);
 
 /* In a child: report and _exit(1). */
 void zt_child_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void zt__child_check_failed(const char *file, int line, const char *cond, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5), noreturn));
+/* In a child: unless cond holds, report (printf-style) and _exit(1). */
 #define ZT_CHILD_CHECK(cond, ...)                                                                  \
 	do {                                                                                       \
 		if (!(cond))                                                                       \
-			zt_child_fail(__FILE__ ":%d: " #cond ": " __VA_ARGS__);                    \
+			zt__child_check_failed(__FILE__, __LINE__, #cond, __VA_ARGS__);            \
 	} while (0)
+
+/* ---- signals ----------------------------------------------------------------- */
+
+/*
+ * Install a SIGUSR1 handler without SA_RESTART and start a thread that sends
+ * SIGUSR1 to the calling thread every 20 ms until zt_pester_stop(): a
+ * blocking call there must come back with -EINTR, whether the first signal
+ * lands while it spins or while it sleeps.
+ */
+void zt_pester_start(void);
+void zt_pester_stop(void);
 
 /* ---- time ------------------------------------------------------------------ */
 
@@ -146,15 +161,20 @@ int64_t zt_cpu_ns(void);
 void zt__assert_rc(long got, long want, const char *expr, const char *file, int line);
 /* expr returns 0 (or, for assert_zipc_rc, exactly want); says which errno otherwise. */
 #define assert_zipc_ok(expr) zt__assert_rc((long)(expr), 0, #expr, __FILE__, __LINE__)
-#define assert_zipc_rc(expr, want) zt__assert_rc((long)(expr), (long)(want), #expr, __FILE__, __LINE__)
+#define assert_zipc_rc(expr, want)                                                                 \
+	zt__assert_rc((long)(expr), (long)(want), #expr, __FILE__, __LINE__)
 
 void zt__assert_le(const void *base, uint64_t off, int width, uint64_t want, const char *what,
 		   const char *file, int line);
 /* The little-endian integer of width bytes at base+off equals want. */
-#define assert_le8(base, off, want) zt__assert_le((base), (off), 1, (want), #off, __FILE__, __LINE__)
-#define assert_le16(base, off, want) zt__assert_le((base), (off), 2, (want), #off, __FILE__, __LINE__)
-#define assert_le32(base, off, want) zt__assert_le((base), (off), 4, (want), #off, __FILE__, __LINE__)
-#define assert_le64(base, off, want) zt__assert_le((base), (off), 8, (want), #off, __FILE__, __LINE__)
+#define assert_le8(base, off, want)                                                                \
+	zt__assert_le((base), (off), 1, (want), #off, __FILE__, __LINE__)
+#define assert_le16(base, off, want)                                                               \
+	zt__assert_le((base), (off), 2, (want), #off, __FILE__, __LINE__)
+#define assert_le32(base, off, want)                                                               \
+	zt__assert_le((base), (off), 4, (want), #off, __FILE__, __LINE__)
+#define assert_le64(base, off, want)                                                               \
+	zt__assert_le((base), (off), 8, (want), #off, __FILE__, __LINE__)
 
 void zt__assert_zeros(const void *base, uint64_t off, uint64_t len, const char *file, int line);
 /* len bytes at base+off are all zero. */
