@@ -53,7 +53,7 @@ static int array_from(struct zipc_segment *seg, const struct zipc__located *loc,
 	const unsigned char *base = seg->base + loc->rec.offset;
 	struct zipc_type type;
 	struct zipc_array *arr;
-	uint64_t cap;
+	uint64_t cap = 0;
 	int r;
 
 	if (loc->tagged) {

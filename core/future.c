@@ -219,7 +219,8 @@ ZIPC_EXPORT int zipc_future_get(struct zipc_future *f, void *out, int64_t timeou
 	struct get_op op = {.f = f, .out = out};
 	struct zipc__waiter w = {
 		.ev = &f->hdr->ev,
-		.deadline = zipc__deadline(timeout_ns),
+		.timeout_ns = timeout_ns,
+		.deadline = ZIPC__DEADLINE_UNSET,
 	};
 
 	return (int)zipc__wait_for(&w, get_attempt, &op);
@@ -255,7 +256,7 @@ static int future_from(struct zipc_segment *seg, const struct zipc__located *loc
 	struct zipc__wait_block *wb = NULL;
 	struct zipc_type type = {.elem = ZIPC_ELEM_NONE, .size = 1};
 	struct zipc_future *f;
-	uint64_t value_size;
+	uint64_t value_size = 0;
 	int r;
 
 	if (loc->tagged) {

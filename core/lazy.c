@@ -263,7 +263,8 @@ ZIPC_EXPORT int zipc_lazy_force(struct zipc_lazy *lz, zipc_lazy_compute_fn compu
 				void *out, int64_t timeout_ns)
 {
 	struct force_op op = {.lz = lz, .compute = compute, .ctx = ctx, .out = out};
-	struct zipc__waiter w = {.ev = &lz->hdr->state, .deadline = zipc__deadline(timeout_ns)};
+	struct zipc__waiter w = {.ev = &lz->hdr->state, .timeout_ns = timeout_ns,
+		.deadline = ZIPC__DEADLINE_UNSET};
 
 	/* Fast path: one acquire load and a copy. */
 	if (load_state(lz) == ZIPC_LAZY_READY) {
@@ -303,7 +304,8 @@ ZIPC_EXPORT int zipc_lazy_serve(struct zipc_lazy *lz, zipc_lazy_compute_fn compu
 				int64_t timeout_ns)
 {
 	struct serve_op op = {.lz = lz, .compute = compute, .ctx = ctx};
-	struct zipc__waiter w = {.ev = &lz->hdr->demand, .deadline = zipc__deadline(timeout_ns)};
+	struct zipc__waiter w = {.ev = &lz->hdr->demand, .timeout_ns = timeout_ns,
+		.deadline = ZIPC__DEADLINE_UNSET};
 
 	if (!compute)
 		return zipc__fail(-EINVAL, "a provider needs a compute function");

@@ -492,7 +492,8 @@ static void waiter_init(struct zipc__waiter *w, struct zipc_queue *q, bool reada
 {
 	w->ev = q->wb ? (readable ? &q->wb->readable : &q->wb->writable) : NULL;
 	w->fallback = readable ? &q->hdr->tail : &q->hdr->head;
-	w->deadline = zipc__deadline(timeout_ns);
+	w->timeout_ns = timeout_ns;
+	w->deadline = ZIPC__DEADLINE_UNSET;
 	w->recheck_at = ZIPC__NEVER;
 }
 

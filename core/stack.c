@@ -279,7 +279,8 @@ static int block(struct zipc_stack *s, bool push, struct block_op *op, int64_t t
 	struct zipc__waiter w = {
 		.ev = s->wb ? (push ? &s->wb->writable : &s->wb->readable) : NULL,
 		.fallback = (_Atomic uint32_t *)&s->hdr->top,
-		.deadline = zipc__deadline(timeout_ns),
+		.timeout_ns = timeout_ns,
+		.deadline = ZIPC__DEADLINE_UNSET,
 	};
 
 	return (int)zipc__wait_for(&w, push ? push_attempt : pop_attempt, op);

@@ -202,6 +202,11 @@ long zipc__wait_for(struct zipc__waiter *w, zipc__attempt_fn attempt, void *ctx)
 	r = attempt(ctx, w);
 	if (r != -EAGAIN)
 		return r;
+	if (w->deadline == ZIPC__DEADLINE_UNSET) {
+		if (w->timeout_ns == 0)
+			return -ETIMEDOUT;
+		w->deadline = zipc__deadline(w->timeout_ns);
+	}
 	if (w->deadline != ZIPC__NEVER && zipc__now_ns() >= w->deadline)
 		return -ETIMEDOUT;
 	r = spin(attempt, ctx, w);

@@ -60,9 +60,15 @@ void zipc__event_signal_after_rmw(struct zipc_event *ev);
 struct zipc__waiter {
 	struct zipc_event *ev;      /* NULL: the structure has no wait block */
 	_Atomic uint32_t *fallback; /* with ev NULL: a word that changes with the structure */
-	int64_t deadline;           /* absolute */
+	int64_t timeout_ns;         /* relative, as given by the caller */
+	int64_t deadline;           /* absolute; ZIPC__DEADLINE_UNSET until first needed */
 	int64_t recheck_at;         /* absolute; ZIPC__NEVER unless an attempt set it */
 };
+
+/* The deadline is computed from timeout_ns only once a call has to wait, so a
+ * blocking call that succeeds at once costs no clock read. A waiter reused
+ * across several waits keeps the deadline of the first. */
+#define ZIPC__DEADLINE_UNSET INT64_MIN
 typedef long (*zipc__attempt_fn)(void *ctx, struct zipc__waiter *w);
 
 /*

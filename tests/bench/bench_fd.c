@@ -12,19 +12,16 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 struct fdrun {
-	const struct bench_cfg *cfg;
 	bool batch;
-	uint64_t n;       /* messages (throughput) */
+	uint64_t n;	  /* messages to send, or round trips to record */
 	int64_t *samples; /* round trips (ping-pong); written by the parent only */
-	size_t nsamples, warmup;
-	int fd[4]; /* every descriptor of the link; -1 once closed */
+	size_t warmup;	  /* round trips before samples are recorded */
+	int fd[4];	  /* every descriptor of the link; -1 once closed */
 	struct {
 		int rfd, wfd;
 	} end[2]; /* 0: the parent's, 1: the child's */
@@ -92,45 +89,34 @@ static int fdrun_open(struct fdrun *r, enum bench_fd_kind kind)
 static void fdrun_keep(struct fdrun *r, int side)
 {
 	for (int i = 0; i < 4; i++)
-		if (r->fd[i] >= 0 && r->fd[i] != r->end[side].rfd &&
-		    r->fd[i] != r->end[side].wfd) {
+		if (r->fd[i] >= 0 && r->fd[i] != r->end[side].rfd && r->fd[i] != r->end[side].wfd) {
 			close(r->fd[i]);
 			r->fd[i] = -1;
 		}
 }
 
-static int fd_mismatch(uint64_t got, uint64_t want)
+int bench_fd_local(const struct bench_cfg *cfg, int kind, double *ns)
 {
-	fprintf(stderr, "bench: received %llu, expected %llu\n", (unsigned long long)got,
-		(unsigned long long)want);
-	return -EBADMSG;
-}
-
-int bench_fd_local(const struct bench_cfg *cfg, enum bench_fd_kind kind, struct bench_rate *out)
-{
-	double ns[BENCH_REPS_MAX];
-	struct fdrun r = {.cfg = cfg};
+	struct fdrun r = {0};
+	int64_t t0;
 	int err = fdrun_open(&r, kind);
 
-	for (unsigned rep = 0; rep < cfg->reps && err == 0; rep++) {
-		int64_t t0 = bench_now_ns();
+	if (err < 0)
+		return err;
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < cfg->local_sys_ops; i++) {
+		uint64_t v;
 
-		for (uint64_t i = 0; i < cfg->local_sys_ops; i++) {
-			uint64_t v;
-
-			if ((err = bench_write_full(r.end[0].wfd, &i, sizeof(i))) < 0 ||
-			    (err = bench_read_full(r.end[1].rfd, &v, sizeof(v))) < 0)
-				break;
-			if (v != i) {
-				err = fd_mismatch(v, i);
-				break;
-			}
+		if ((err = bench_write_full(r.end[0].wfd, &i, sizeof(i))) < 0 ||
+		    (err = bench_read_full(r.end[1].rfd, &v, sizeof(v))) < 0)
+			break;
+		if (v != i) {
+			err = bench_mismatch(v, i);
+			break;
 		}
-		ns[rep] = (double)(bench_now_ns() - t0) / (double)cfg->local_sys_ops;
 	}
+	*ns = (double)(bench_now_ns() - t0) / (double)cfg->local_sys_ops;
 	fdrun_close(&r);
-	if (err == 0)
-		bench_rate_set(out, ns, cfg->reps);
 	return err;
 }
 
@@ -172,7 +158,7 @@ static int fd_consume(struct fdrun *r, int fd)
 		for (size_t j = 0; j < words; j++, want++) {
 			memcpy(&v, buf + j * sizeof(v), sizeof(v));
 			if (v != want)
-				return fd_mismatch(v, want);
+				return bench_mismatch(v, want);
 		}
 		have -= words * sizeof(v);
 		memmove(buf, buf + words * sizeof(v), have);
@@ -207,27 +193,29 @@ static int spsc_child(void *arg, struct bench_ctl *ctl)
 	return err;
 }
 
-int bench_fd_spsc(const struct bench_cfg *cfg, enum bench_fd_kind kind, bool batch,
-		  struct bench_rate *out)
+static int fd_spsc(enum bench_fd_kind kind, bool batch, uint64_t n, double *ns)
 {
-	double ns[BENCH_REPS_MAX];
-	struct fdrun r = {.cfg = cfg, .batch = batch};
+	struct fdrun r = {.batch = batch, .n = n};
 	int64_t t[2];
-	int err = 0;
+	int err = fdrun_open(&r, kind);
 
-	r.n = batch ? cfg->sys_batch_ops : cfg->sys_ops;
-	for (unsigned rep = 0; rep < cfg->reps && err == 0; rep++) {
-		err = fdrun_open(&r, kind);
-		if (err < 0)
-			break;
-		err = bench_pair_run(spsc_parent, spsc_child, &r, t);
-		fdrun_close(&r);
-		if (err == 0)
-			ns[rep] = (double)(t[1] - t[0]) / (double)r.n;
-	}
+	if (err < 0)
+		return err;
+	err = bench_pair_run(spsc_parent, spsc_child, &r, t);
+	fdrun_close(&r);
 	if (err == 0)
-		bench_rate_set(out, ns, cfg->reps);
+		*ns = (double)(t[1] - t[0]) / (double)n;
 	return err;
+}
+
+int bench_fd_spsc(const struct bench_cfg *cfg, int kind, double *ns)
+{
+	return fd_spsc(kind, false, cfg->sys_ops, ns);
+}
+
+int bench_fd_spsc_batch(const struct bench_cfg *cfg, int kind, double *ns)
+{
+	return fd_spsc(kind, true, cfg->sys_batch_ops, ns);
 }
 
 static int pingpong_parent(void *arg, struct bench_ctl *ctl)
@@ -237,7 +225,7 @@ static int pingpong_parent(void *arg, struct bench_ctl *ctl)
 
 	fdrun_keep(r, 0);
 	err = bench_sync(ctl);
-	for (uint64_t i = 0; err == 0 && i < r->warmup + r->nsamples; i++) {
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
 		int64_t t0 = bench_now_ns();
 		uint64_t v;
 
@@ -247,7 +235,7 @@ static int pingpong_parent(void *arg, struct bench_ctl *ctl)
 		if (i >= r->warmup)
 			r->samples[i - r->warmup] = bench_now_ns() - t0;
 		if (v != i)
-			err = fd_mismatch(v, i);
+			err = bench_mismatch(v, i);
 	}
 	return err;
 }
@@ -259,7 +247,7 @@ static int pingpong_child(void *arg, struct bench_ctl *ctl)
 
 	fdrun_keep(r, 1);
 	err = bench_sync(ctl);
-	for (uint64_t i = 0; err == 0 && i < r->warmup + r->nsamples; i++) {
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
 		uint64_t v;
 
 		if ((err = bench_read_full(r->end[1].rfd, &v, sizeof(v))) < 0)
@@ -269,24 +257,15 @@ static int pingpong_child(void *arg, struct bench_ctl *ctl)
 	return err;
 }
 
-int bench_fd_pingpong(const struct bench_cfg *cfg, enum bench_fd_kind kind,
-		      struct bench_rtt *out)
+int bench_fd_pingpong(int kind, int64_t *samples, size_t n)
 {
-	struct fdrun r = {.cfg = cfg, .nsamples = cfg->sys_samples};
+	struct fdrun r = {.n = n, .samples = samples, .warmup = n / 10 + 100};
 	int64_t t[2];
-	int err;
+	int err = fdrun_open(&r, kind);
 
-	r.warmup = r.nsamples / 10 + 100;
-	r.samples = malloc(r.nsamples * sizeof(*r.samples));
-	if (!r.samples)
-		return -ENOMEM;
-	err = fdrun_open(&r, kind);
-	if (err == 0) {
-		err = bench_pair_run(pingpong_parent, pingpong_child, &r, t);
-		fdrun_close(&r);
-	}
-	if (err == 0)
-		bench_rtt_set(out, r.samples, r.nsamples);
-	free(r.samples);
+	if (err < 0)
+		return err;
+	err = bench_pair_run(pingpong_parent, pingpong_child, &r, t);
+	fdrun_close(&r);
 	return err;
 }

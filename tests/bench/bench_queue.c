@@ -29,12 +29,11 @@ static const struct zipc_type bench_u64 = {ZIPC_ELEM_U64, 8};
 static const char *const bench_qnames[2] = {"to-child", "to-parent"};
 
 struct qrun {
-	const struct bench_cfg *cfg;
 	enum bench_qmode mode;
-	char name[64];    /* the segment */
-	uint64_t n;       /* elements to send (throughput) */
+	char name[64];	  /* the segment */
+	uint64_t n;	  /* elements to send, or round trips to record */
 	int64_t *samples; /* round trips (ping-pong); written by the parent only */
-	size_t warmup;    /* round trips before samples are recorded */
+	size_t warmup;	  /* round trips before samples are recorded */
 };
 
 /* One process's handles on a run's segment. */
@@ -94,6 +93,7 @@ static int qrun_create(struct qrun *r, unsigned nq, uint32_t cap)
 	return err;
 }
 
+/* Close what is open; closing twice is harmless. */
 static void qside_close(struct qside *s)
 {
 	for (unsigned i = 0; i < 2; i++)
@@ -101,6 +101,7 @@ static void qside_close(struct qside *s)
 			zipc_queue_close(s->q[i]);
 	if (s->seg)
 		zipc_segment_close(s->seg);
+	*s = (struct qside){0};
 }
 
 /* Open the run's segment and its nq queues by name. */
@@ -138,10 +139,13 @@ static int qside_start(const struct qrun *r, unsigned nq, struct qside *s, struc
 	return err;
 }
 
-static int q_send(struct zipc_queue *q, enum bench_qmode mode, uint64_t v,
-		  struct bench_ctl *ctl)
+/*
+ * Single operations. Blocking calls get a finite timeout, as a careful
+ * caller's would: a dead peer must end the run, not hang it.
+ */
+static int q_send(struct zipc_queue *q, enum bench_qmode mode, uint64_t v, struct bench_ctl *ctl)
 {
-	struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	struct bench_spin s = bench_spin_init(ctl);
 	int err;
 
 	if (mode == BENCH_Q_BLOCKING)
@@ -152,10 +156,9 @@ static int q_send(struct zipc_queue *q, enum bench_qmode mode, uint64_t v,
 	return err;
 }
 
-static int q_recv(struct zipc_queue *q, enum bench_qmode mode, uint64_t *v,
-		  struct bench_ctl *ctl)
+static int q_recv(struct zipc_queue *q, enum bench_qmode mode, uint64_t *v, struct bench_ctl *ctl)
 {
-	struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	struct bench_spin s = bench_spin_init(ctl);
 	int err;
 
 	if (mode == BENCH_Q_BLOCKING)
@@ -166,45 +169,34 @@ static int q_recv(struct zipc_queue *q, enum bench_qmode mode, uint64_t *v,
 	return err;
 }
 
-static int bench_mismatch(uint64_t got, uint64_t want)
+int bench_queue_local(const struct bench_cfg *cfg, int how, double *ns)
 {
-	fprintf(stderr, "bench: received %llu, expected %llu\n", (unsigned long long)got,
-		(unsigned long long)want);
-	return -EBADMSG;
-}
-
-int bench_queue_local(const struct bench_cfg *cfg, struct bench_rate *out)
-{
-	double ns[BENCH_REPS_MAX];
-	struct qrun r = {.cfg = cfg};
+	struct qrun r = {0};
 	struct qside s;
+	int64_t t0;
 	int err;
 
+	(void)how;
 	err = qrun_create(&r, 1, BENCH_QUEUE_CAP);
 	if (err == 0)
 		err = qside_open(&r, 1, &s);
 	zipc_segment_unlink(r.name);
 	if (err < 0)
 		return err;
-	for (unsigned rep = 0; rep < cfg->reps && err == 0; rep++) {
-		int64_t t0 = bench_now_ns();
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < cfg->local_ops; i++) {
+		uint64_t v;
 
-		for (uint64_t i = 0; i < cfg->local_ops; i++) {
-			uint64_t v;
-
-			if ((err = zipc_queue_try_push(s.q[0], &i)) < 0 ||
-			    (err = zipc_queue_try_pop(s.q[0], &v)) < 0)
-				break;
-			if (v != i) {
-				err = bench_mismatch(v, i);
-				break;
-			}
+		if ((err = zipc_queue_try_push(s.q[0], &i)) < 0 ||
+		    (err = zipc_queue_try_pop(s.q[0], &v)) < 0)
+			break;
+		if (v != i) {
+			err = bench_mismatch(v, i);
+			break;
 		}
-		ns[rep] = (double)(bench_now_ns() - t0) / (double)cfg->local_ops;
 	}
+	*ns = (double)(bench_now_ns() - t0) / (double)cfg->local_ops;
 	qside_close(&s);
-	if (err == 0)
-		bench_rate_set(out, ns, cfg->reps);
 	return err;
 }
 
@@ -221,7 +213,7 @@ static int spsc_produce(struct qrun *r, struct zipc_queue *q, struct bench_ctl *
 		return 0;
 	}
 	while (i < r->n) {
-		struct bench_spin s = BENCH_SPIN_INIT(ctl);
+		struct bench_spin s = bench_spin_init(ctl);
 		size_t k = r->n - i < BENCH_BATCH ? (size_t)(r->n - i) : BENCH_BATCH;
 		ssize_t got;
 
@@ -253,7 +245,7 @@ static int spsc_consume(struct qrun *r, struct zipc_queue *q, struct bench_ctl *
 		return 0;
 	}
 	while (want < r->n) {
-		struct bench_spin s = BENCH_SPIN_INIT(ctl);
+		struct bench_spin s = bench_spin_init(ctl);
 		ssize_t got;
 
 		while ((got = zipc_queue_try_pop_batch(q, buf, BENCH_BATCH)) == -EAGAIN)
@@ -295,26 +287,20 @@ static int spsc_child(void *arg, struct bench_ctl *ctl)
 	return err;
 }
 
-int bench_queue_spsc(const struct bench_cfg *cfg, enum bench_qmode mode,
-		     struct bench_rate *out)
+int bench_queue_spsc(const struct bench_cfg *cfg, int mode, double *ns)
 {
-	double ns[BENCH_REPS_MAX];
-	struct qrun r = {.cfg = cfg, .mode = mode};
+	struct qrun r = {.mode = mode};
 	int64_t t[2];
-	int err = 0;
+	int err;
 
 	r.n = mode == BENCH_Q_BATCH ? cfg->spsc_batch_ops : cfg->spsc_ops;
-	for (unsigned rep = 0; rep < cfg->reps && err == 0; rep++) {
-		err = qrun_create(&r, 1, BENCH_QUEUE_CAP);
-		if (err < 0)
-			break;
-		err = bench_pair_run(spsc_parent, spsc_child, &r, t);
-		zipc_segment_unlink(r.name);
-		if (err == 0)
-			ns[rep] = (double)(t[1] - t[0]) / (double)r.n;
-	}
+	err = qrun_create(&r, 1, BENCH_QUEUE_CAP);
+	if (err < 0)
+		return err;
+	err = bench_pair_run(spsc_parent, spsc_child, &r, t);
+	zipc_segment_unlink(r.name);
 	if (err == 0)
-		bench_rate_set(out, ns, cfg->reps);
+		*ns = (double)(t[1] - t[0]) / (double)r.n;
 	return err;
 }
 
@@ -324,7 +310,7 @@ static int pingpong_parent(void *arg, struct bench_ctl *ctl)
 	struct qside s;
 	int err = qside_start(r, 2, &s, ctl, true);
 
-	for (uint64_t i = 0; err == 0 && i < r->warmup + r->cfg->samples; i++) {
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
 		int64_t t0 = bench_now_ns();
 		uint64_t v;
 
@@ -346,7 +332,7 @@ static int pingpong_child(void *arg, struct bench_ctl *ctl)
 	struct qside s;
 	int err = qside_start(r, 2, &s, ctl, false);
 
-	for (uint64_t i = 0; err == 0 && i < r->warmup + r->cfg->samples; i++) {
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
 		uint64_t v;
 
 		if ((err = q_recv(s.q[0], r->mode, &v, ctl)) < 0)
@@ -357,25 +343,18 @@ static int pingpong_child(void *arg, struct bench_ctl *ctl)
 	return err;
 }
 
-int bench_queue_pingpong(const struct bench_cfg *cfg, enum bench_qmode mode,
-			 struct bench_rtt *out)
+int bench_queue_pingpong(int mode, int64_t *samples, size_t n)
 {
-	struct qrun r = {.cfg = cfg, .mode = mode, .warmup = cfg->samples / 10 + 100};
+	struct qrun r = {.mode = mode, .n = n, .samples = samples, .warmup = n / 10 + 100};
 	int64_t t[2];
 	int err;
 
 	if (mode == BENCH_Q_BATCH)
 		return -EINVAL;
-	r.samples = malloc(cfg->samples * sizeof(*r.samples));
-	if (!r.samples)
-		return -ENOMEM;
 	err = qrun_create(&r, 2, BENCH_PINGPONG_CAP);
-	if (err == 0) {
-		err = bench_pair_run(pingpong_parent, pingpong_child, &r, t);
-		zipc_segment_unlink(r.name);
-	}
-	if (err == 0)
-		bench_rtt_set(out, r.samples, cfg->samples);
-	free(r.samples);
+	if (err < 0)
+		return err;
+	err = bench_pair_run(pingpong_parent, pingpong_child, &r, t);
+	zipc_segment_unlink(r.name);
 	return err;
 }

@@ -13,7 +13,7 @@
 /* Targets of the project, as ratios to the baselines. */
 #define TARGET_SINGLE 10.0 /* SPSC single op >= 10 x unix socket */
 #define TARGET_BATCH 50.0  /* SPSC batch of 64 >= 50 x unix socket */
-#define TARGET_RTT 3.0     /* ping-pong p50 <= 3 x cache-line floor */
+#define TARGET_RTT 3.0	   /* ping-pong p50 <= 3 x cache-line floor */
 
 static void rate_row(const char *label, const struct bench_rate *r, const struct bench_rate *ref)
 {
@@ -24,7 +24,9 @@ static void rate_row(const char *label, const struct bench_rate *r, const struct
 	printf("  %-*s %10.1f %10.3f", LABEL_W, label, r->ns_per_op, r->mops);
 	if (ref->ok)
 		printf(" %10.1f", r->mops / ref->mops);
-	printf("\n");
+	else
+		printf(" %10s", "-");
+	printf("   %.1f-%.1f\n", r->ns_min, r->ns_max);
 }
 
 static void rtt_row(const char *label, const struct bench_rtt *r, const struct bench_rtt *floor)
@@ -46,9 +48,10 @@ static void report_local(const struct bench_results *res)
 	char label[64];
 
 	printf("\n1. push+pop pairs in one process, one thread\n");
-	printf("  %-*s %10s %10s %10s\n", LABEL_W, "", "ns/pair", "M pairs/s", "x socket");
+	printf("  %-*s %10s %10s %10s   %s\n", LABEL_W, "", "ns/pair", "M pairs/s", "x socket",
+	       "ns range");
 	rate_row("zeroipc queue try_push+try_pop", &res->local_queue, ref);
-	rate_row("SPSC ring (reference ceiling)", &res->local_ring, ref);
+	rate_row("Lamport SPSC ring (reference)", &res->local_ring, ref);
 	for (int k = 0; k < 3; k++) {
 		snprintf(label, sizeof(label), "%s write+read", bench_fd_name(k));
 		rate_row(label, &res->local_fd[k], ref);
@@ -61,12 +64,13 @@ static void report_spsc(const struct bench_results *res)
 	char label[64];
 
 	printf("\n2. cross-process SPSC throughput, 8-byte elements\n");
-	printf("  %-*s %10s %10s %10s\n", LABEL_W, "", "ns/msg", "M msgs/s", "x socket");
+	printf("  %-*s %10s %10s %10s   %s\n", LABEL_W, "", "ns/msg", "M msgs/s", "x socket",
+	       "ns range");
 	for (int m = 0; m < 3; m++) {
 		snprintf(label, sizeof(label), "zeroipc %s", bench_qmode_name(m));
 		rate_row(label, &res->spsc[m], ref);
 	}
-	rate_row("SPSC ring (reference ceiling)", &res->spsc_ring, ref);
+	rate_row("Lamport SPSC ring (reference)", &res->spsc_ring, ref);
 	for (int k = 0; k < 3; k++) {
 		snprintf(label, sizeof(label), "%s, 1 msg per syscall", bench_fd_name(k));
 		rate_row(label, &res->spsc_fd[k], ref);
@@ -81,9 +85,9 @@ static void report_rtt(const struct bench_results *res)
 	char label[64];
 
 	printf("\n3. ping-pong round trip between two processes (ns)\n");
-	printf("  %-*s %9s %9s %9s %9s %8s\n", LABEL_W, "", "min", "p50", "p99", "max",
-	       "x floor");
+	printf("  %-*s %9s %9s %9s %9s %8s\n", LABEL_W, "", "min", "p50", "p99", "max", "x floor");
 	rtt_row("one cache line (floor)", &res->rtt_line, &res->rtt_line);
+	rtt_row("Lamport SPSC rings (reference)", &res->rtt_ring, &res->rtt_line);
 	for (int m = 0; m < 2; m++) {
 		snprintf(label, sizeof(label), "zeroipc %s", bench_qmode_name(m));
 		rtt_row(label, &res->rtt_queue[m], &res->rtt_line);
@@ -92,8 +96,8 @@ static void report_rtt(const struct bench_results *res)
 		rtt_row(bench_fd_name(k), &res->rtt_fd[k], &res->rtt_line);
 }
 
-static void target_rate(const char *what, const struct bench_rate *r,
-			const struct bench_rate *ref, double goal)
+static void target_rate(const char *what, const struct bench_rate *r, const struct bench_rate *ref,
+			double goal)
 {
 	double ratio;
 
@@ -126,16 +130,15 @@ void bench_report(const struct bench_cfg *cfg, const struct bench_results *res)
 
 	printf("zeroipc queue benchmark: 8-byte elements, processes pinned to %s\n",
 	       bench_cpus_describe());
-	printf("throughput: median of %u run%s; ping-pong: %zu round trips over shared memory, "
-	       "%zu over the kernel\n",
+	printf("%u round%s, each running every measurement once: throughputs are the median "
+	       "round;\nping-pong pools %zu round trips over shared memory, %zu over the kernel\n",
 	       cfg->reps, cfg->reps == 1 ? "" : "s", cfg->samples, cfg->sys_samples);
 	report_local(res);
 	report_spsc(res);
 	report_rtt(res);
 
 	printf("\ntargets (unix socket = %s, 1 msg per syscall)\n", bench_fd_name(BENCH_STREAM));
-	target_rate("SPSC single op, blocking:", &res->spsc[BENCH_Q_BLOCKING], sock,
-		    TARGET_SINGLE);
+	target_rate("SPSC single op, blocking:", &res->spsc[BENCH_Q_BLOCKING], sock, TARGET_SINGLE);
 	target_rate("SPSC single op, try+spin:", &res->spsc[BENCH_Q_TRY], sock, TARGET_SINGLE);
 	target_rate("SPSC batch 64:", &res->spsc[BENCH_Q_BATCH], sock, TARGET_BATCH);
 	target_rtt("ping-pong p50, blocking:", &res->rtt_queue[BENCH_Q_BLOCKING], &res->rtt_line,

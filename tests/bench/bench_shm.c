@@ -5,8 +5,8 @@
  *   answers each with the next even one): no round trip through shared
  *   memory can beat it, so it is the floor for ping-pong;
  * - a minimal Lamport SPSC ring (CK's ck_ring shape: head and tail on their
- *   own lines, each side caching the other's index): the ceiling a shared
- *   memory queue of 8-byte elements can reach on this machine.
+ *   own lines, each side caching the other's index): what a queue of 8-byte
+ *   elements reaches on this machine without the MPMC format's costs.
  *
  * Ring protocol (free-running u32 indices, compared by unsigned difference):
  *
@@ -19,8 +19,6 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 
 #define RING_CAP 4096u
@@ -38,11 +36,11 @@ struct ring_end {
 };
 
 struct shmrun {
-	const struct bench_cfg *cfg;
 	void *map;
 	size_t map_len;
-	size_t warmup;
+	uint64_t n;	  /* elements to send, or round trips to record */
 	int64_t *samples; /* round trips; written by the parent only */
+	size_t warmup;	  /* round trips before samples are recorded */
 };
 
 static void *shm_map(size_t len)
@@ -54,7 +52,7 @@ static void *shm_map(size_t len)
 
 static inline int ring_push(struct ring_end *e, uint64_t v, struct bench_ctl *ctl)
 {
-	struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	struct bench_spin s = bench_spin_init(ctl);
 	int err;
 
 	while (e->mine - e->theirs == RING_CAP) {
@@ -71,7 +69,7 @@ static inline int ring_push(struct ring_end *e, uint64_t v, struct bench_ctl *ct
 
 static inline int ring_pop(struct ring_end *e, uint64_t *v, struct bench_ctl *ctl)
 {
-	struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	struct bench_spin s = bench_spin_init(ctl);
 	int err;
 
 	while (e->mine == e->theirs) {
@@ -86,41 +84,29 @@ static inline int ring_pop(struct ring_end *e, uint64_t *v, struct bench_ctl *ct
 	return 0;
 }
 
-static int shm_mismatch(uint64_t got, uint64_t want)
+int bench_ring_local(const struct bench_cfg *cfg, int how, double *ns)
 {
-	fprintf(stderr, "bench: received %llu, expected %llu\n", (unsigned long long)got,
-		(unsigned long long)want);
-	return -EBADMSG;
-}
-
-int bench_ring_local(const struct bench_cfg *cfg, struct bench_rate *out)
-{
-	double ns[BENCH_REPS_MAX];
 	struct ring *ring = shm_map(sizeof(*ring));
 	struct ring_end prod = {ring, 0, 0}, cons = {ring, 0, 0};
+	int64_t t0;
 	int err = 0;
 
+	(void)how;
 	if (!ring)
 		return -ENOMEM;
-	for (unsigned rep = 0; rep < cfg->reps && err == 0; rep++) {
-		int64_t t0 = bench_now_ns();
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < cfg->local_ops; i++) {
+		uint64_t v;
 
-		for (uint64_t i = 0; i < cfg->local_ops; i++) {
-			uint64_t v;
-
-			if ((err = ring_push(&prod, i, NULL)) < 0 ||
-			    (err = ring_pop(&cons, &v, NULL)) < 0)
-				break;
-			if (v != i) {
-				err = shm_mismatch(v, i);
-				break;
-			}
+		if ((err = ring_push(&prod, i, NULL)) < 0 || (err = ring_pop(&cons, &v, NULL)) < 0)
+			break;
+		if (v != i) {
+			err = bench_mismatch(v, i);
+			break;
 		}
-		ns[rep] = (double)(bench_now_ns() - t0) / (double)cfg->local_ops;
 	}
+	*ns = (double)(bench_now_ns() - t0) / (double)cfg->local_ops;
 	munmap(ring, sizeof(*ring));
-	if (err == 0)
-		bench_rate_set(out, ns, cfg->reps);
 	return err;
 }
 
@@ -133,7 +119,7 @@ static int ring_parent(void *arg, struct bench_ctl *ctl)
 	if (err < 0)
 		return err;
 	ctl->t_start = bench_now_ns();
-	for (uint64_t i = 0; i < r->cfg->spsc_ops; i++)
+	for (uint64_t i = 0; i < r->n; i++)
 		if ((err = ring_push(&e, i, ctl)) < 0)
 			return err;
 	return 0;
@@ -145,34 +131,76 @@ static int ring_child(void *arg, struct bench_ctl *ctl)
 	struct ring_end e = {r->map, 0, 0};
 	int err = bench_sync(ctl);
 
-	for (uint64_t i = 0; err == 0 && i < r->cfg->spsc_ops; i++) {
+	for (uint64_t i = 0; err == 0 && i < r->n; i++) {
 		uint64_t v;
 
 		if ((err = ring_pop(&e, &v, ctl)) == 0 && v != i)
-			err = shm_mismatch(v, i);
+			err = bench_mismatch(v, i);
 	}
 	ctl->t_end = bench_now_ns();
 	return err;
 }
 
-int bench_ring_spsc(const struct bench_cfg *cfg, struct bench_rate *out)
+/* Run parent_fn and child_fn of r over a fresh shared mapping of r->map_len bytes. */
+static int shm_pair(struct shmrun *r, bench_role_fn parent_fn, bench_role_fn child_fn, int64_t t[2])
 {
-	double ns[BENCH_REPS_MAX];
-	struct shmrun r = {.cfg = cfg, .map_len = sizeof(struct ring)};
-	int64_t t[2];
-	int err = 0;
+	int err;
 
-	for (unsigned rep = 0; rep < cfg->reps && err == 0; rep++) {
-		r.map = shm_map(r.map_len);
-		if (!r.map)
-			return -ENOMEM;
-		err = bench_pair_run(ring_parent, ring_child, &r, t);
-		munmap(r.map, r.map_len);
-		if (err == 0)
-			ns[rep] = (double)(t[1] - t[0]) / (double)cfg->spsc_ops;
-	}
+	r->map = shm_map(r->map_len);
+	if (!r->map)
+		return -ENOMEM;
+	err = bench_pair_run(parent_fn, child_fn, r, t);
+	munmap(r->map, r->map_len);
+	return err;
+}
+
+int bench_ring_spsc(const struct bench_cfg *cfg, int how, double *ns)
+{
+	struct shmrun r = {.map_len = sizeof(struct ring), .n = cfg->spsc_ops};
+	int64_t t[2];
+	int err;
+
+	(void)how;
+	err = shm_pair(&r, ring_parent, ring_child, t);
 	if (err == 0)
-		bench_rate_set(out, ns, cfg->reps);
+		*ns = (double)(t[1] - t[0]) / (double)r.n;
+	return err;
+}
+
+static int ring_pp_parent(void *arg, struct bench_ctl *ctl)
+{
+	struct shmrun *r = arg;
+	struct ring *rings = r->map;
+	struct ring_end out = {&rings[0], 0, 0}, in = {&rings[1], 0, 0};
+	int err = bench_sync(ctl);
+
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
+		int64_t t0 = bench_now_ns();
+		uint64_t v;
+
+		if ((err = ring_push(&out, i, ctl)) < 0 || (err = ring_pop(&in, &v, ctl)) < 0)
+			break;
+		if (i >= r->warmup)
+			r->samples[i - r->warmup] = bench_now_ns() - t0;
+		if (v != i)
+			err = bench_mismatch(v, i);
+	}
+	return err;
+}
+
+static int ring_pp_child(void *arg, struct bench_ctl *ctl)
+{
+	struct shmrun *r = arg;
+	struct ring *rings = r->map;
+	struct ring_end in = {&rings[0], 0, 0}, out = {&rings[1], 0, 0};
+	int err = bench_sync(ctl);
+
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
+		uint64_t v;
+
+		if ((err = ring_pop(&in, &v, ctl)) == 0)
+			err = ring_push(&out, v, ctl);
+	}
 	return err;
 }
 
@@ -186,8 +214,8 @@ static int line_parent(void *arg, struct bench_ctl *ctl)
 	_Atomic uint64_t *word = r->map;
 	int err = bench_sync(ctl);
 
-	for (uint64_t i = 0; err == 0 && i < r->warmup + r->cfg->samples; i++) {
-		struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
+		struct bench_spin s = bench_spin_init(ctl);
 		int64_t t0 = bench_now_ns();
 
 		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
@@ -206,8 +234,8 @@ static int line_child(void *arg, struct bench_ctl *ctl)
 	_Atomic uint64_t *word = r->map;
 	int err = bench_sync(ctl);
 
-	for (uint64_t i = 0; err == 0 && i < r->warmup + r->cfg->samples; i++) {
-		struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	for (uint64_t i = 0; err == 0 && i < r->warmup + r->n; i++) {
+		struct bench_spin s = bench_spin_init(ctl);
 
 		while (atomic_load_explicit(word, memory_order_acquire) != 2 * i + 1)
 			if ((err = bench_spin(&s)) < 0)
@@ -217,24 +245,25 @@ static int line_child(void *arg, struct bench_ctl *ctl)
 	return err;
 }
 
-int bench_line_pingpong(const struct bench_cfg *cfg, struct bench_rtt *out)
+int bench_line_pingpong(int how, int64_t *samples, size_t n)
 {
-	struct shmrun r = {.cfg = cfg, .map_len = 64, .warmup = cfg->samples / 10 + 100};
+	struct shmrun r = {.map_len = 64, .n = n, .samples = samples, .warmup = n / 10 + 100};
 	int64_t t[2];
-	int err;
 
-	r.samples = malloc(cfg->samples * sizeof(*r.samples));
-	r.map = shm_map(r.map_len);
-	if (!r.samples || !r.map) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = bench_pair_run(line_parent, line_child, &r, t);
-	if (err == 0)
-		bench_rtt_set(out, r.samples, cfg->samples);
-out:
-	if (r.map)
-		munmap(r.map, r.map_len);
-	free(r.samples);
-	return err;
+	(void)how;
+	return shm_pair(&r, line_parent, line_child, t);
+}
+
+int bench_ring_pingpong(int how, int64_t *samples, size_t n)
+{
+	struct shmrun r = {
+	    .map_len = 2 * sizeof(struct ring),
+	    .n = n,
+	    .samples = samples,
+	    .warmup = n / 10 + 100,
+	};
+	int64_t t[2];
+
+	(void)how;
+	return shm_pair(&r, ring_pp_parent, ring_pp_child, t);
 }

@@ -45,7 +45,7 @@ static void bench_pin(int cpu)
 		fprintf(stderr, "bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
 }
 
-int bench_cpus_init(void)
+void bench_cpus_init(void)
 {
 	cpu_set_t set;
 	int found = 0;
@@ -59,12 +59,11 @@ int bench_cpus_init(void)
 		bench_cpu[0] = bench_cpu[1] = -1;
 		bench_one_cpu = true;
 		snprintf(bench_cpu_text, sizeof(bench_cpu_text), "none (1 CPU)");
-		return 1;
+		return;
 	}
 	bench_pin(bench_cpu[0]);
 	snprintf(bench_cpu_text, sizeof(bench_cpu_text), "CPU %d and CPU %d", bench_cpu[0],
 		 bench_cpu[1]);
-	return CPU_COUNT(&set);
 }
 
 const char *bench_cpus_describe(void)
@@ -80,6 +79,7 @@ int bench_spin_slow(struct bench_spin *s)
 		sched_yield();
 	if ((s->n & 0xffffu) != 0)
 		return 0;
+	/* relaxed: the flag only ends waits early; nothing is published through it */
 	if (s->ctl && atomic_load_explicit(&s->ctl->failed, memory_order_relaxed))
 		return -ECANCELED;
 	now = bench_now_ns();
@@ -92,12 +92,13 @@ int bench_spin_slow(struct bench_spin *s)
 
 void bench_fail(struct bench_ctl *ctl)
 {
+	/* relaxed: as the load in bench_spin_slow() */
 	atomic_store_explicit(&ctl->failed, 1, memory_order_relaxed);
 }
 
 int bench_sync(struct bench_ctl *ctl)
 {
-	struct bench_spin s = BENCH_SPIN_INIT(ctl);
+	struct bench_spin s = bench_spin_init(ctl);
 	int err;
 
 	/* acq_rel: each side's setup (queues opened, fds closed) precedes the other's start. */
@@ -113,8 +114,10 @@ static void bench_child(bench_role_fn child_fn, void *arg, struct bench_ctl *ctl
 	int err;
 
 	/* Die with the parent, and close the race with a parent that died before prctl. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+		bench_fail(ctl);
 		_exit(2);
+	}
 	bench_pin(bench_cpu[1]);
 	err = child_fn(arg, ctl);
 	if (err < 0) {
@@ -148,16 +151,14 @@ static int bench_reap(pid_t pid, bool killed)
 	return 0;
 }
 
-int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg,
-		   int64_t times[2])
+int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg, int64_t times[2])
 {
 	struct bench_ctl *ctl;
 	pid_t parent = getpid();
 	pid_t pid;
 	int err, child_err;
 
-	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		   0);
+	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
 		return -errno;
 	memset(ctl, 0, sizeof(*ctl));
@@ -183,6 +184,13 @@ int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg,
 out_unmap:
 	munmap(ctl, sizeof(*ctl));
 	return err;
+}
+
+int bench_mismatch(uint64_t got, uint64_t want)
+{
+	fprintf(stderr, "bench: received %llu, expected %llu\n", (unsigned long long)got,
+		(unsigned long long)want);
+	return -EBADMSG;
 }
 
 int bench_write_full(int fd, const void *buf, size_t len)
@@ -230,14 +238,18 @@ static int bench_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-void bench_rate_set(struct bench_rate *r, double *ns_per_op, size_t reps)
+void bench_rate_finish(struct bench_rate *r)
 {
-	double med;
+	double *v = r->runs;
+	unsigned n = r->nruns;
 
-	qsort(ns_per_op, reps, sizeof(*ns_per_op), bench_cmp_double);
-	med = reps % 2 ? ns_per_op[reps / 2] : (ns_per_op[reps / 2 - 1] + ns_per_op[reps / 2]) / 2;
-	r->ns_per_op = med;
-	r->mops = med > 0 ? 1000.0 / med : 0;
+	if (r->failed || n == 0)
+		return;
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	r->ns_per_op = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	r->mops = r->ns_per_op > 0 ? 1000.0 / r->ns_per_op : 0;
+	r->ns_min = v[0];
+	r->ns_max = v[n - 1];
 	r->ok = true;
 }
 
@@ -248,7 +260,7 @@ static int bench_cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Nearest-rank percentile of sorted samples. */
+/* The p-quantile of n sorted samples (index rounded to the nearest). */
 static int64_t bench_percentile(const int64_t *v, size_t n, double p)
 {
 	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
@@ -256,13 +268,19 @@ static int64_t bench_percentile(const int64_t *v, size_t n, double p)
 	return v[i < n ? i : n - 1];
 }
 
-void bench_rtt_set(struct bench_rtt *r, int64_t *samples, size_t n)
+void bench_rtt_finish(struct bench_rtt *r)
 {
-	qsort(samples, n, sizeof(*samples), bench_cmp_i64);
-	r->min = samples[0];
-	r->p50 = bench_percentile(samples, n, 0.50);
-	r->p99 = bench_percentile(samples, n, 0.99);
-	r->max = samples[n - 1];
-	r->samples = n;
-	r->ok = true;
+	int64_t *v = r->samples;
+	size_t n = r->nsamples;
+
+	if (!r->failed && n > 0) {
+		qsort(v, n, sizeof(*v), bench_cmp_i64);
+		r->min = v[0];
+		r->p50 = bench_percentile(v, n, 0.50);
+		r->p99 = bench_percentile(v, n, 0.99);
+		r->max = v[n - 1];
+		r->ok = true;
+	}
+	free(v);
+	r->samples = NULL;
 }

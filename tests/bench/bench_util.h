@@ -25,10 +25,9 @@ int64_t bench_now_ns(void);
  * Pick two CPUs from this process's affinity mask and pin the caller to the
  * first; children of bench_pair_run() pin to the second. With one CPU
  * nothing is pinned and spinning yields the CPU instead (see bench_spin).
- * Returns how many CPUs are allowed.
  */
-int bench_cpus_init(void);
-/* "0 and 1" or "none (1 CPU)": for the report header. */
+void bench_cpus_init(void);
+/* "CPU 0 and CPU 1" or "none (1 CPU)": for the report header. */
 const char *bench_cpus_describe(void);
 
 /*
@@ -37,9 +36,9 @@ const char *bench_cpus_describe(void);
  */
 struct bench_ctl {
 	_Alignas(64) atomic_int arrived; /* start barrier: processes arrived */
-	atomic_int failed;               /* set by either side on an error */
-	_Alignas(64) int64_t t_start;    /* written by the side that starts the clock */
-	_Alignas(64) int64_t t_end;      /* written by the side that stops it */
+	atomic_int failed;		 /* set by either side on an error */
+	_Alignas(64) int64_t t_start;	 /* written by the side that starts the clock */
+	_Alignas(64) int64_t t_end;	 /* written by the side that stops it */
 };
 
 /* One side of a measurement: 0 on success, negative errno on failure. */
@@ -51,8 +50,7 @@ typedef int (*bench_role_fn)(void *arg, struct bench_ctl *ctl);
  * side failed or it outlives BENCH_STALL_NS). *times receives the ctl's
  * t_start and t_end. Returns 0, or a negative errno when either side failed.
  */
-int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg,
-		   int64_t times[2]);
+int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg, int64_t times[2]);
 
 /* Two-process start barrier. Returns 0, -ECANCELED (peer failed), -ETIMEDOUT. */
 int bench_sync(struct bench_ctl *ctl);
@@ -61,7 +59,7 @@ int bench_sync(struct bench_ctl *ctl);
 void bench_fail(struct bench_ctl *ctl);
 
 /*
- * Bounded busy-waiting. Declare `struct bench_spin s = BENCH_SPIN_INIT(ctl);`
+ * Bounded busy-waiting. Declare `struct bench_spin s = bench_spin_init(ctl);`
  * before a wait and call bench_spin(&s) once per unsuccessful poll: it
  * returns 0 to go on, -ETIMEDOUT after BENCH_STALL_NS, -ECANCELED when the
  * peer failed. The clock is read only every 64k polls, so a short wait costs
@@ -72,9 +70,14 @@ struct bench_spin {
 	int64_t deadline;
 	const struct bench_ctl *ctl;
 };
-#define BENCH_SPIN_INIT(c) {.n = 0, .deadline = 0, .ctl = (c)}
 
+/* True when only one CPU is allowed: spinning then yields it to the peer. */
 extern bool bench_one_cpu;
+
+static inline struct bench_spin bench_spin_init(const struct bench_ctl *ctl)
+{
+	return (struct bench_spin){.n = 0, .deadline = 0, .ctl = ctl};
+}
 
 int bench_spin_slow(struct bench_spin *s);
 
@@ -90,28 +93,42 @@ static inline int bench_spin(struct bench_spin *s)
 	return 0;
 }
 
+/* Report a received element that is not the one expected. Returns -EBADMSG. */
+int bench_mismatch(uint64_t got, uint64_t want);
+
 /* Write or read exactly len bytes. Returns 0, -EPIPE on EOF, or -errno. */
 int bench_write_full(int fd, const void *buf, size_t len);
 int bench_read_full(int fd, void *buf, size_t len);
 
-/* A throughput: the median over repetitions. */
+/* Most rounds of measurements (throughputs report the median round). */
+#define BENCH_REPS_MAX 25
+
+/* A throughput: ns per operation of each round, then their median. */
 struct bench_rate {
+	double runs[BENCH_REPS_MAX];
+	unsigned nruns;
+	bool failed; /* a round failed: the figure is not reported */
+	/* Set by bench_rate_finish(): */
 	double ns_per_op;
-	double mops; /* million operations per second */
-	bool ok;     /* measured without error */
+	double mops;	       /* million operations per second */
+	double ns_min, ns_max; /* fastest and slowest round */
+	bool ok;	       /* measured without error */
 };
 
 /* A round-trip latency distribution, in ns. */
 struct bench_rtt {
+	int64_t *samples; /* malloc'ed; nsamples of them recorded so far */
+	size_t nsamples;
+	bool failed; /* a round failed: the figure is not reported */
+	/* Set by bench_rtt_finish(): */
 	int64_t min, p50, p99, max;
-	size_t samples;
 	bool ok;
 };
 
-/* Set *r from the ns per operation of reps repetitions (reorders ns_per_op). */
-void bench_rate_set(struct bench_rate *r, double *ns_per_op, size_t reps);
+/* Compute the figures of a throughput from its rounds. */
+void bench_rate_finish(struct bench_rate *r);
 
-/* Set *r from n round-trip samples (sorts them). */
-void bench_rtt_set(struct bench_rtt *r, int64_t *samples, size_t n);
+/* Compute the figures of a distribution from its samples (sorted, then freed). */
+void bench_rtt_finish(struct bench_rtt *r);
 
 #endif
