@@ -131,7 +131,7 @@ static uint32_t clamp_batch(const struct zipc_queue *q, size_t n)
 static long claim_push(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 {
 	/* relaxed: the CAS decides ownership; slot contents are ordered by A/D */
-	uint32_t pos = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
+	uint32_t pos = atomic_load_explicit(&q->tail_hint, memory_order_relaxed);
 
 	for (;;) {
 		/* acquire (A): pairs with release (D) of the consumer one lap before */
@@ -146,6 +146,7 @@ static long claim_push(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 			if (atomic_compare_exchange_weak_explicit(&q->hdr->tail, &pos, pos + k,
 								  memory_order_relaxed,
 								  memory_order_relaxed)) {
+				atomic_store_explicit(&q->tail_hint, pos + k, memory_order_relaxed);
 				*pos_out = pos;
 				return k;
 			}
@@ -165,7 +166,7 @@ static long claim_push(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 static long claim_pop(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 {
 	/* relaxed: as in claim_push() */
-	uint32_t pos = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
+	uint32_t pos = atomic_load_explicit(&q->head_hint, memory_order_relaxed);
 
 	for (;;) {
 		/* acquire (C): pairs with release (B); the element is visible */
@@ -180,6 +181,7 @@ static long claim_pop(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 			if (atomic_compare_exchange_weak_explicit(&q->hdr->head, &pos, pos + k,
 								  memory_order_relaxed,
 								  memory_order_relaxed)) {
+				atomic_store_explicit(&q->head_hint, pos + k, memory_order_relaxed);
 				*pos_out = pos;
 				return k;
 			}
@@ -624,6 +626,9 @@ int zipc__queue_bind(struct zipc_queue *q, struct zipc_segment *seg, unsigned ch
 	q->elem_size = elem;
 	q->type = type;
 	q->stall_ns = ZIPC__STALL_DEFAULT_NS;
+	/* relaxed: hints only */
+	atomic_init(&q->head_hint, atomic_load_explicit(&q->hdr->head, memory_order_relaxed));
+	atomic_init(&q->tail_hint, atomic_load_explicit(&q->hdr->tail, memory_order_relaxed));
 	return 0;
 }
 

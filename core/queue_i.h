@@ -34,6 +34,13 @@ struct zipc_queue {
 	uint32_t elem_size;
 	struct zipc_type type;
 	int64_t stall_ns;
+	/* Where this handle expects the next claim: where its last one ended.
+	 * Starting a claim there instead of loading head/tail keeps a spinning
+	 * consumer (producer) on the one seq word that will change, and lets the
+	 * claim CAS take the header line exclusively in one transfer. A stale
+	 * hint only costs a retry: the CAS reports the real position. */
+	_Atomic uint32_t head_hint;
+	_Atomic uint32_t tail_hint;
 };
 
 /* Write the initial state of a queue of cap (power of two >= 2) x elem_size at base. */
