@@ -151,7 +151,12 @@ static long claim_push(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 				return k;
 			}
 		} else if (d < 0) {
-			return 0;
+			/* Full at pos, unless the hint is stale by more than 2^31
+			 * positions (a handle idle that long) and only looks ahead. */
+			uint32_t tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
+			if (tail == pos)
+				return 0;
+			pos = tail;
 		} else {
 			uint32_t again = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
 			/* After acquiring seq > pos, tail must have moved past pos. */
@@ -186,7 +191,11 @@ static long claim_pop(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 				return k;
 			}
 		} else if (d < 0) {
-			return 0;
+			/* Empty at pos, unless the hint is stale (as in claim_push()). */
+			uint32_t head = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
+			if (head == pos)
+				return 0;
+			pos = head;
 		} else {
 			uint32_t again = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
 			uint32_t tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
