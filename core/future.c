@@ -90,25 +90,49 @@ static void copy_message(const struct zipc_future *f, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/*
+ * Take the owner word (futures created here): from 0, or from a process
+ * that died holding it. The owner word is the lock on every state change
+ * but the final publication. Returns true if we hold it now.
+ */
+static bool take_owner(struct zipc_future *f)
+{
+	/* relaxed: the CAS below decides */
+	uint64_t owner = atomic_load_explicit(f->owner, memory_order_relaxed);
+
+	if (owner != 0 && zipc__owner_alive(owner))
+		return false;
+	/* acquire: pairs with the release in drop_owner() of the last holder */
+	return atomic_compare_exchange_strong_explicit(f->owner, &owner, zipc__owner_self(),
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+static void drop_owner(struct zipc_future *f)
+{
+	uint64_t self = zipc__owner_self();
+
+	/* release: what we did under the owner word is seen by the next holder */
+	atomic_compare_exchange_strong_explicit(f->owner, &self, 0, memory_order_release,
+						memory_order_relaxed);
+}
+
 /* Claim the right to set: owner word first (if any), then the state. */
 static int claim(struct zipc_future *f)
 {
 	uint32_t pending = ZIPC_FUTURE_PENDING;
 
-	if (f->owner) {
-		uint64_t expected = 0;
-		/* acquire: pairs with the release of a recovering getter */
-		if (!atomic_compare_exchange_strong_explicit(f->owner, &expected,
-							     zipc__owner_self(),
-							     memory_order_acquire,
-							     memory_order_relaxed))
-			return zipc__fail(-EALREADY, "the future is set or being set");
-	}
-	/* relaxed: the owner CAS decided; the state becomes visible with (B) */
+	if (zipc_future_state(f) != ZIPC_FUTURE_PENDING)
+		return zipc__fail(-EALREADY, "the future is already set");
+	if (f->owner && !take_owner(f))
+		return zipc__fail(-EALREADY, "the future is being set");
+	/* relaxed: the owner word decided; the state becomes visible with (B) */
 	if (!atomic_compare_exchange_strong_explicit(state_word(f), &pending,
 						     ZIPC_FUTURE_COMPUTING, memory_order_relaxed,
-						     memory_order_relaxed))
+						     memory_order_relaxed)) {
+		if (f->owner)
+			drop_owner(f);
 		return zipc__fail(-EALREADY, "the future is already set");
+	}
 	return 0;
 }
 
@@ -173,21 +197,20 @@ ZIPC_EXPORT int zipc_future_try_get(struct zipc_future *f, void *out)
 	return read_result(f, out);
 }
 
-/* The setter died while computing: let another process set the future. */
+/*
+ * The setter died while computing: under the owner word, taken from the
+ * dead setter, return the future to pending so another process may set it.
+ */
 static void recover(struct zipc_future *f)
 {
-	/* relaxed: only deciding whether to check liveness */
-	uint64_t owner = atomic_load_explicit(f->owner, memory_order_relaxed);
 	uint32_t computing = ZIPC_FUTURE_COMPUTING;
 
-	if (owner == 0 || zipc__owner_alive(owner))
+	if (!take_owner(f))
 		return;
-	/* release: a new setter's claim (acquire) sees the reset */
-	if (!atomic_compare_exchange_strong_explicit(f->owner, &owner, 0, memory_order_release,
-						     memory_order_relaxed))
-		return;
+	/* relaxed: published by drop_owner()'s release */
 	atomic_compare_exchange_strong_explicit(state_word(f), &computing, ZIPC_FUTURE_PENDING,
-						memory_order_release, memory_order_relaxed);
+						memory_order_relaxed, memory_order_relaxed);
+	drop_owner(f);
 }
 
 struct get_op {
@@ -273,9 +296,14 @@ static int future_from(struct zipc_segment *seg, const struct zipc__located *loc
 		return r;
 	if (!loc->tagged)
 		type.size = value_size > ZIPC_ELEM_SIZE_MAX ? 1 : (uint32_t)value_size;
-	if (want && want->size != FUTURE_OVERHEAD + value_size)
-		return zipc__fail(-EEXIST, "'%s' exists with a %llu-byte value", loc->rec.name,
-				  (unsigned long long)value_size);
+	if (want) {
+		/* Writers that round the entry up to 8 leave up to 7 bytes more. */
+		uint64_t v = want->size - FUTURE_OVERHEAD;
+		if (loc->rec.size < want->size || loc->rec.size > zipc__align8(want->size))
+			return zipc__fail(-EEXIST, "'%s' exists with a %llu-byte value",
+					  loc->rec.name, (unsigned long long)value_size);
+		value_size = v;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return zipc__fail(-ENOMEM, "out of memory");

@@ -123,7 +123,8 @@ ZIPC_EXPORT int zipc_lazy_try_get(struct zipc_lazy *lz, void *out)
 
 /*
  * Become the computer: take the owner word from 0, or from a dead owner.
- * Returns true if we own the computation now.
+ * The owner word is the lock on every state change. Returns true if we own
+ * the computation now (state computing).
  */
 static bool claim(struct zipc_lazy *lz, bool check_dead)
 {
@@ -135,33 +136,30 @@ static bool claim(struct zipc_lazy *lz, bool check_dead)
 		return false;
 	if (owner != 0 && (!check_dead || zipc__owner_alive(owner)))
 		return false;
-	/* acquire (O): pairs with the release reset in give_up() */
+	/* acquire (O): pairs with the release of the last holder (give_up()) */
 	if (!atomic_compare_exchange_strong_explicit(&lz->hdr->owner, &owner, zipc__owner_self(),
 						     memory_order_acquire, memory_order_relaxed))
 		return false;
-	if (load_state(lz) >= ZIPC_LAZY_READY) {
-		/* finished between our checks: leave the owner word as the record */
-		return false;
-	}
-	st = ZIPC_LAZY_EMPTY;
-	/* relaxed: only the owner word orders computing; the value is published by (B) */
-	atomic_compare_exchange_strong_explicit(state_word(lz), &st, ZIPC_LAZY_COMPUTING,
-						memory_order_relaxed, memory_order_relaxed);
+	st = load_state(lz);
+	if (st >= ZIPC_LAZY_READY)
+		return false; /* finished between our checks: the owner word stays as a record */
+	/* relaxed: only the owner changes the state; the value is published by (B) */
+	atomic_store_explicit(state_word(lz), ZIPC_LAZY_COMPUTING, memory_order_relaxed);
 	/* relaxed: a counter for inspection */
 	atomic_fetch_add_explicit(&lz->hdr->compute_count, 1, memory_order_relaxed);
 	return true;
 }
 
+/* Publish as the owner: the state goes computing -> to. */
 static void publish(struct zipc_lazy *lz, enum zipc_lazy_state to)
 {
-	uint32_t computing = ZIPC_LAZY_COMPUTING;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	lz->hdr->completion_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	/* seq_cst (B): publishes value/message; pairs with (C); changer's fence */
-	atomic_compare_exchange_strong_explicit(state_word(lz), &computing, to,
-						memory_order_seq_cst, memory_order_relaxed);
+	/* seq_cst (B): publishes value/message; pairs with (C); changer's fence.
+	 * An exchange, not a store: a locked RMW, as wait.c's protocol wants. */
+	atomic_exchange_explicit(state_word(lz), to, memory_order_seq_cst);
 	if (atomic_load_explicit(&lz->hdr->state.waiters, memory_order_seq_cst) != 0)
 		zipc__futex_wake_all(state_word(lz));
 }
@@ -192,23 +190,27 @@ static void signal_demand(struct zipc_lazy *lz)
 }
 
 /*
- * The computer died and nobody here can compute: return the lazy to empty
- * (owner first, so no process that still thinks it owns it can exist).
+ * The computer died and nobody here can compute: under the owner word, taken
+ * from the dead computer, return the lazy to empty; then ask providers again.
  */
 static void give_up(struct zipc_lazy *lz)
 {
 	/* relaxed: the CAS below decides */
 	uint64_t owner = atomic_load_explicit(&lz->hdr->owner, memory_order_relaxed);
-	uint32_t computing = ZIPC_LAZY_COMPUTING;
+	uint64_t self = zipc__owner_self();
 
 	if (owner == 0 || load_state(lz) >= ZIPC_LAZY_READY || zipc__owner_alive(owner))
 		return;
-	/* release: pairs with acquire (O) of the next claimer */
-	if (!atomic_compare_exchange_strong_explicit(&lz->hdr->owner, &owner, 0,
-						     memory_order_release, memory_order_relaxed))
+	/* acquire (O) */
+	if (!atomic_compare_exchange_strong_explicit(&lz->hdr->owner, &owner, self,
+						     memory_order_acquire, memory_order_relaxed))
 		return;
-	atomic_compare_exchange_strong_explicit(state_word(lz), &computing, ZIPC_LAZY_EMPTY,
-						memory_order_relaxed, memory_order_relaxed);
+	if (load_state(lz) == ZIPC_LAZY_COMPUTING)
+		/* relaxed: published by the release below */
+		atomic_store_explicit(state_word(lz), ZIPC_LAZY_EMPTY, memory_order_relaxed);
+	/* release: pairs with acquire (O) of the next claimer */
+	atomic_compare_exchange_strong_explicit(&lz->hdr->owner, &self, 0, memory_order_release,
+						memory_order_relaxed);
 	signal_demand(lz);
 }
 
@@ -409,7 +411,9 @@ static int lazy_from(struct zipc_segment *seg, const struct zipc__located *loc,
 	if (value_size == 0 || value_size % type.size || lazy_size(value_size) > loc->rec.size)
 		return zipc__fail(-EBADMSG, "'%s': lazy value size %u does not fit", loc->rec.name,
 				  value_size);
-	if (want && want->size != lazy_size(value_size))
+	if (want && (want->size != lazy_size(value_size) ||
+		     want->type.size != type.size ||
+		     ((const struct lazy_init *)want->init_ctx)->value_size != value_size))
 		return zipc__fail(-EEXIST, "'%s' exists with a %u-byte value", loc->rec.name,
 				  value_size);
 	lz = calloc(1, sizeof(*lz));

@@ -16,8 +16,10 @@
  *
  * A watcher that dies while armed leaves the count one too high: later
  * changes then make a futex wake call nobody needs. Nothing hangs.
- * Structures made by other implementations have no events (their accessors
- * return NULL): wait on those with the structures' own blocking calls.
+ * Queues and stacks made by other implementations have no events (their
+ * accessors return NULL): wait on those with their own blocking calls.
+ * Futures and lazies use their state word as the event, which other
+ * implementations change too, but do not always wake.
  */
 #ifndef ZEROIPC_EVENT_H
 #define ZEROIPC_EVENT_H

@@ -12,7 +12,7 @@
  * a getter that finds the claimer dead returns the future to pending, so
  * another process may set it. Getters of futures made elsewhere cannot know
  * and rely on their timeout. Other implementations do not wake our sleepers:
- * sleepers re-check every 10 ms in case one of them sets the future.
+ * sleepers re-check every 100 ms in case one of them sets the future.
  */
 #ifndef ZEROIPC_FUTURE_H
 #define ZEROIPC_FUTURE_H
@@ -51,7 +51,9 @@ int zipc_future_create(struct zipc_segment *seg, const char *name, struct zipc_t
 /*
  * Open the future NAME. An untagged future (made elsewhere) opens with a
  * value of entry size - 272 bytes (type ZIPC_ELEM_NONE), unless it was
- * tagged with zipc_entry_tag. Returns 0, -ENOENT, -EINVAL, -EBADMSG, -ENOMEM.
+ * tagged with zipc_entry_tag: then the largest multiple of the element size
+ * that fits. A writer that rounded the entry up to 8 makes that ambiguous;
+ * zipc_future_create() with the intended type and count resolves it. Returns 0, -ENOENT, -EINVAL, -EBADMSG, -ENOMEM.
  */
 int zipc_future_open(struct zipc_segment *seg, const char *name, struct zipc_future **out);
 
