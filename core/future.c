@@ -297,9 +297,10 @@ static int future_from(struct zipc_segment *seg, const struct zipc__located *loc
 	if (!loc->tagged)
 		type.size = value_size > ZIPC_ELEM_SIZE_MAX ? 1 : (uint32_t)value_size;
 	if (want) {
-		/* Writers that round the entry up to 8 leave up to 7 bytes more. */
+		/* Writers elsewhere may round the entry up to 8; ours never do. */
 		uint64_t v = want->size - FUTURE_OVERHEAD;
-		if (loc->rec.size < want->size || loc->rec.size > zipc__align8(want->size))
+		uint64_t most = loc->tagged ? want->size : zipc__align8(want->size);
+		if (loc->rec.size < want->size || loc->rec.size > most)
 			return zipc__fail(-EEXIST, "'%s' exists with a %llu-byte value",
 					  loc->rec.name, (unsigned long long)value_size);
 		value_size = v;
