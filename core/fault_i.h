@@ -13,6 +13,9 @@ enum zipc__fault_point {
 	ZIPC__FP_STACK_PUSH_CLAIMED, /* pusher moved top, slot not ready */
 	ZIPC__FP_STACK_POP_CLAIMED,  /* popper moved top, slot not emptied */
 	ZIPC__FP_REGISTRY_CLAIMED,   /* creator claimed a table entry, entry not complete */
+	ZIPC__FP_STREAM_EMIT_CLAIMED, /* stream writer claimed numbers, no slot held yet */
+	ZIPC__FP_STREAM_EMIT_WRITING, /* stream writer holds a slot in state writing */
+	ZIPC__FP_CHANNEL_SEND_PARKED, /* unbuffered sender's value is in the ring, not taken */
 };
 
 #ifdef ZIPC_FAULT_INJECTION

@@ -4,10 +4,10 @@
  * ring protocol.
  *
  *   subscriber                                     writer (stream_io.c)
- *   CAS owner 0 (or dead) -> self      (acq_rel)   x = claim               (acquire A)
+ *   CAS owner 0 (or dead) -> self      (acquire)   x = claim               (acquire A)
  *   loop: x = claim                    (acquire)   scan owners, cursors
  *         cursor = x's seq (- capacity, oldest)    CAS claim x -> x + k
- *         CAS claim x -> x + gen       (release S)
+ *         CAS claim x -> x + 1 gen     (release S)
  *
  * S pairs with A: a writer whose claim word read comes after the
  * subscription sees its cursor; a writer that read the claim word before S
@@ -78,7 +78,7 @@ static int stream_from(struct zipc_segment *seg, const struct zipc__located *loc
 	elem = hdr->elem_size;
 	subs = hdr->max_subscribers;
 	policy = hdr->policy;
-	if (cap == 0 || cap > ZIPC__STREAM_CAPACITY_MAX || (cap & (cap - 1)) || elem != type.size ||
+	if (cap == 0 || cap > ZIPC_STREAM_CAPACITY_MAX || (cap & (cap - 1)) || elem != type.size ||
 	    subs == 0 || subs > ZIPC_STREAM_SUBSCRIBERS_MAX || policy > ZIPC_STREAM_OVERWRITE ||
 	    stream_size(cap, elem, subs) > loc->rec.size)
 		return zipc__fail(-EBADMSG, "'%s': stream header (%u x %u, %u subscribers) is invalid",
@@ -128,8 +128,8 @@ ZIPC_EXPORT int zipc_stream_create(struct zipc_segment *seg, const char *name, s
 
 	if (r < 0)
 		return r;
-	if (capacity == 0 || capacity > ZIPC__STREAM_CAPACITY_MAX)
-		return zipc__fail(-EINVAL, "stream capacity must be 1..%u", ZIPC__STREAM_CAPACITY_MAX);
+	if (capacity == 0 || capacity > ZIPC_STREAM_CAPACITY_MAX)
+		return zipc__fail(-EINVAL, "stream capacity must be 1..%u", ZIPC_STREAM_CAPACITY_MAX);
 	if (policy != ZIPC_STREAM_BLOCK && policy != ZIPC_STREAM_OVERWRITE)
 		return zipc__fail(-EINVAL, "unknown stream policy %d", (int)policy);
 	if (max_subscribers > ZIPC_STREAM_SUBSCRIBERS_MAX)
@@ -250,9 +250,11 @@ static bool take_record(struct zipc_stream *st, uint32_t i, uint64_t self, bool 
 
 	if (owner != 0 && (!reclaim || zipc__owner_alive(owner)))
 		return false;
-	/* acq_rel: acquire pairs with the release that freed the record; release
-	 * publishes the idle cursor stored below to writers that see the owner */
-	if (!atomic_compare_exchange_strong_explicit(&rec->owner, &owner, self, memory_order_acq_rel,
+	/* acquire: pairs with the release that freed the record. A writer that
+	 * sees us before start() may use the previous owner's cursor: harmless,
+	 * since only a writer whose claim precedes (S) can act on what it saw,
+	 * and start() counts that claim; we signal writable in case it waits. */
+	if (!atomic_compare_exchange_strong_explicit(&rec->owner, &owner, self, memory_order_acquire,
 						     memory_order_relaxed))
 		return false;
 	if (owner != 0)
@@ -260,7 +262,18 @@ static bool take_record(struct zipc_stream *st, uint32_t i, uint64_t self, bool 
 		atomic_fetch_add_explicit(&st->hdr->subs_removed, 1, memory_order_relaxed);
 	/* relaxed: published by the claim CAS (S) in start() */
 	atomic_store_explicit(&rec->cursor, ZIPC__CURSOR_IDLE, memory_order_relaxed);
+	atomic_store_explicit(&rec->missed, 0, memory_order_relaxed);
 	return true;
+}
+
+/* Take a free record, else one whose owner died. Returns its index or -1. */
+static int64_t find_record(struct zipc_stream *st, uint64_t self)
+{
+	for (int reclaim = 0; reclaim < 2; reclaim++)
+		for (uint32_t i = 0; i < st->max_subs; i++)
+			if (take_record(st, i, self, reclaim))
+				return i;
+	return -1;
 }
 
 /* Make sure writers scan records up to i. */
@@ -289,9 +302,9 @@ static uint64_t start(struct zipc_stream *st, struct zipc__stream_sub_rec *rec,
 		/* relaxed: published by the release CAS (S) */
 		atomic_store_explicit(&rec->cursor, c, memory_order_relaxed);
 		bumped = (x & ~ZIPC__CLAIM_GEN_MASK) | ((x + ZIPC__CLAIM_GEN_ONE) & ZIPC__CLAIM_GEN_MASK);
-		/* release (S): pairs with acquire (A) in writers; failure acquire as the load */
+		/* release (S): pairs with acquire (A) in writers; acquire as the load */
 		if (atomic_compare_exchange_weak_explicit(&st->hdr->claim, &x, bumped,
-							  memory_order_release, memory_order_acquire))
+							  memory_order_acq_rel, memory_order_acquire))
 			return c;
 	}
 }
@@ -299,10 +312,8 @@ static uint64_t start(struct zipc_stream *st, struct zipc__stream_sub_rec *rec,
 ZIPC_EXPORT int zipc_stream_subscribe(struct zipc_stream *st, enum zipc_stream_start from,
 				      struct zipc_sub **out)
 {
-	uint64_t self = zipc__owner_self();
 	struct zipc_sub *sub;
-	uint32_t i = 0;
-	bool taken = false;
+	int64_t i;
 
 	if (from != ZIPC_STREAM_FROM_NOW && from != ZIPC_STREAM_FROM_OLDEST)
 		return zipc__fail(-EINVAL, "unknown subscription start %d", (int)from);
@@ -310,17 +321,12 @@ ZIPC_EXPORT int zipc_stream_subscribe(struct zipc_stream *st, enum zipc_stream_s
 	if (!sub)
 		return zipc__fail(-ENOMEM, "out of memory");
 	/* A free record first; only a full table pays for liveness checks. */
-	for (int reclaim = 0; reclaim < 2 && !taken; reclaim++)
-		for (i = 0; i < st->max_subs && !taken; i++)
-			taken = take_record(st, i, self, reclaim);
-	if (!taken) {
+	i = find_record(st, zipc__owner_self());
+	if (i < 0) {
 		free(sub);
 		return zipc__fail(-ENOSPC, "all %u subscriber records are in use", st->max_subs);
 	}
-	i--;
-	raise_sub_limit(st, i);
-	/* relaxed: this subscription is its only writer */
-	atomic_store_explicit(&st->subs[i].missed, 0, memory_order_relaxed);
+	raise_sub_limit(st, (uint32_t)i);
 	sub->st = st;
 	sub->rec = &st->subs[i];
 	sub->cursor = start(st, sub->rec, from);

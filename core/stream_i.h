@@ -18,7 +18,6 @@
 #define ZIPC__STREAM_HEADER 128u
 #define ZIPC__STREAM_SUB_SIZE 64u
 #define ZIPC__STREAM_SLOT_SIZE 16u
-#define ZIPC__STREAM_CAPACITY_MAX (1u << 30)
 
 struct zipc__stream_hdr {
 	uint32_t capacity;         /* read-only after creation: a power of two */

@@ -3,6 +3,7 @@
 #define ZEROIPC_H
 
 #include <zeroipc/array.h>
+#include <zeroipc/channel.h>
 #include <zeroipc/error.h>
 #include <zeroipc/event.h>
 #include <zeroipc/future.h>
@@ -11,6 +12,7 @@
 #include <zeroipc/registry.h>
 #include <zeroipc/segment.h>
 #include <zeroipc/stack.h>
+#include <zeroipc/stream.h>
 #include <zeroipc/types.h>
 
 #endif
