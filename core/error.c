@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <zeroipc/error.h>
+#include <zeroipc/future.h>
 
 #include "common_i.h"
 #include "error_i.h"
@@ -62,6 +63,18 @@ int zipc__fail(int err, const char *fmt, ...)
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+void zipc__message_copy(char *buf, size_t len, const char *src)
+{
+	size_t n = strnlen(src, ZIPC_ERROR_MESSAGE_MAX - 1);
+
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, src, n);
+	buf[n] = '\0';
 }
 
 #ifdef ZIPC_FAULT_INJECTION

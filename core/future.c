@@ -78,18 +78,6 @@ ZIPC_EXPORT enum zipc_future_state zipc_future_state(const struct zipc_future *f
 	return (enum zipc_future_state)atomic_load_explicit(state_word(f), memory_order_acquire);
 }
 
-static void copy_message(const struct zipc_future *f, char *buf, size_t len)
-{
-	size_t n = strnlen(f->message, ZIPC_ERROR_MESSAGE_MAX - 1);
-
-	if (len == 0)
-		return;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, f->message, n);
-	buf[n] = '\0';
-}
-
 /*
  * Take the owner word (futures created here): from 0, or from a process
  * that died holding it. The owner word is the lock on every state change
@@ -185,7 +173,7 @@ static int read_result(struct zipc_future *f, void *out)
 		memcpy(out, f->value, f->value_size);
 		return 0;
 	case ZIPC_FUTURE_ERROR:
-		copy_message(f, msg, sizeof(msg));
+		zipc__message_copy(msg, sizeof(msg), f->message);
 		return zipc__fail(-EIO, "%s", msg);
 	default:
 		return -EAGAIN;
@@ -253,7 +241,7 @@ ZIPC_EXPORT int zipc_future_error(const struct zipc_future *f, char *buf, size_t
 {
 	if (zipc_future_state(f) != ZIPC_FUTURE_ERROR)
 		return -EAGAIN;
-	copy_message(f, buf, len);
+	zipc__message_copy(buf, len, f->message);
 	return 0;
 }
 
@@ -352,11 +340,7 @@ ZIPC_EXPORT int zipc_future_open(struct zipc_segment *seg, const char *name,
 				 struct zipc_future **out)
 {
 	struct zipc__located loc;
-	int r = zipc_name_check(name);
-
-	if (r < 0)
-		return r;
-	r = zipc__registry_locate(seg, name, 0, &loc);
+	int r = zipc__registry_locate(seg, name, 0, &loc);
 	if (r < 0)
 		return r;
 	return future_from(seg, &loc, NULL, out);

@@ -79,26 +79,6 @@ static uint32_t load_state(const struct zipc_lazy *lz)
 	return atomic_load_explicit(state_word(lz), memory_order_acquire);
 }
 
-static void copy_message(const struct zipc_lazy *lz, char *buf, size_t len)
-{
-	size_t n = strnlen(lz->message, ZIPC_ERROR_MESSAGE_MAX - 1);
-
-	if (len == 0)
-		return;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, lz->message, n);
-	buf[n] = '\0';
-}
-
-static void copy_message_in(struct zipc_lazy *lz, const char *msg)
-{
-	size_t n = strnlen(msg, ZIPC_ERROR_MESSAGE_MAX - 1);
-
-	memcpy(lz->message, msg, n);
-	lz->message[n] = '\0';
-}
-
 /* Copy out a finished lazy: 0, -EIO (failed) or -EAGAIN. */
 static int read_result(const struct zipc_lazy *lz, void *out)
 {
@@ -109,7 +89,7 @@ static int read_result(const struct zipc_lazy *lz, void *out)
 		memcpy(out, lz->value, lz->value_size);
 		return 0;
 	case ZIPC_LAZY_ERROR:
-		copy_message(lz, msg, sizeof(msg));
+		zipc__message_copy(msg, sizeof(msg), lz->message);
 		return zipc__fail(-EIO, "%s", msg);
 	default:
 		return -EAGAIN;
@@ -173,7 +153,7 @@ static int compute_and_publish(struct zipc_lazy *lz, zipc_lazy_compute_fn comput
 	if (r < 0) {
 		if (err[0] == '\0')
 			strncpy(err, zipc_strerror(r), sizeof(err) - 1);
-		copy_message_in(lz, err);
+		zipc__message_copy(lz->message, ZIPC_ERROR_MESSAGE_MAX, err);
 		publish(lz, ZIPC_LAZY_ERROR);
 		return zipc__fail(-EIO, "%s", err);
 	}
@@ -352,7 +332,7 @@ ZIPC_EXPORT int zipc_lazy_error(const struct zipc_lazy *lz, char *buf, size_t le
 {
 	if (load_state(lz) != ZIPC_LAZY_ERROR)
 		return -EAGAIN;
-	copy_message(lz, buf, len);
+	zipc__message_copy(buf, len, lz->message);
 	return 0;
 }
 
@@ -478,11 +458,7 @@ ZIPC_EXPORT int zipc_lazy_create_const(struct zipc_segment *seg, const char *nam
 ZIPC_EXPORT int zipc_lazy_open(struct zipc_segment *seg, const char *name, struct zipc_lazy **out)
 {
 	struct zipc__located loc;
-	int r = zipc_name_check(name);
-
-	if (r < 0)
-		return r;
-	r = zipc__registry_locate(seg, name, 0, &loc);
+	int r = zipc__registry_locate(seg, name, 0, &loc);
 	if (r < 0)
 		return r;
 	return lazy_from(seg, &loc, NULL, out);

@@ -714,11 +714,7 @@ ZIPC_EXPORT int zipc_queue_create(struct zipc_segment *seg, const char *name, st
 ZIPC_EXPORT int zipc_queue_open(struct zipc_segment *seg, const char *name, struct zipc_queue **out)
 {
 	struct zipc__located loc;
-	int r = zipc_name_check(name);
-
-	if (r < 0)
-		return r;
-	r = zipc__registry_locate(seg, name, 0, &loc);
+	int r = zipc__registry_locate(seg, name, 0, &loc);
 	if (r < 0)
 		return r;
 	return queue_from(seg, &loc, NULL, out);

@@ -157,8 +157,11 @@ int zipc__registry_locate(struct zipc_segment *seg, const char *name, uint64_t o
 	struct zipc__rec *recs;
 	uint64_t tag_off;
 	uint32_t n;
-	int r = snapshot(seg, &recs, &n);
+	int r = offset ? 0 : zipc_name_check(name);
 
+	if (r < 0)
+		return r;
+	r = snapshot(seg, &recs, &n);
 	if (r < 0)
 		return r;
 	r = locate_in(seg, recs, n, name, offset, out, &tag_off);
@@ -169,11 +172,8 @@ int zipc__registry_locate(struct zipc_segment *seg, const char *name, uint64_t o
 ZIPC_EXPORT int zipc_entry_find(struct zipc_segment *seg, const char *name, struct zipc_entry *out)
 {
 	struct zipc__located loc;
-	int r = zipc_name_check(name);
+	int r = zipc__registry_locate(seg, name, 0, &loc);
 
-	if (r < 0)
-		return r;
-	r = zipc__registry_locate(seg, name, 0, &loc);
 	if (r < 0)
 		return r;
 	zipc__entry_from(&loc, out);

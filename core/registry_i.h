@@ -20,7 +20,8 @@ int zipc__table_validate(struct zipc_segment *seg);
 
 /*
  * Find the live entry NAME (or, with offset != 0, the entry at that offset
- * whatever its name) and its tag. Returns 0, -ENOENT, -EBADMSG, -ENOMEM.
+ * whatever its name) and its tag. Returns 0, -ENOENT, -EBADMSG, -ENOMEM, or
+ * the name's error (-EINVAL, -ENAMETOOLONG).
  */
 int zipc__registry_locate(struct zipc_segment *seg, const char *name, uint64_t offset,
 			  struct zipc__located *out);

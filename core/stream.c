@@ -147,11 +147,7 @@ ZIPC_EXPORT int zipc_stream_create(struct zipc_segment *seg, const char *name, s
 ZIPC_EXPORT int zipc_stream_open(struct zipc_segment *seg, const char *name, struct zipc_stream **out)
 {
 	struct zipc__located loc;
-	int r = zipc_name_check(name);
-
-	if (r < 0)
-		return r;
-	r = zipc__registry_locate(seg, name, 0, &loc);
+	int r = zipc__registry_locate(seg, name, 0, &loc);
 	if (r < 0)
 		return r;
 	return stream_from(seg, &loc, NULL, out);
