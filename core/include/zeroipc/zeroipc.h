@@ -6,6 +6,7 @@
 #include <zeroipc/channel.h>
 #include <zeroipc/error.h>
 #include <zeroipc/event.h>
+#include <zeroipc/filemap.h>
 #include <zeroipc/future.h>
 #include <zeroipc/lazy.h>
 #include <zeroipc/queue.h>
