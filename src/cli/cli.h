@@ -58,7 +58,7 @@ struct cli_command {
 
 extern const struct cli_command cli_cmd_ls, cli_cmd_show, cli_cmd_create, cli_cmd_new;
 extern const struct cli_command cli_cmd_push, cli_cmd_pop, cli_cmd_get, cli_cmd_set;
-extern const struct cli_command cli_cmd_rm, cli_cmd_tag;
+extern const struct cli_command cli_cmd_rm, cli_cmd_tag, cli_cmd_serve, cli_cmd_close;
 
 /* args.c */
 

@@ -13,8 +13,9 @@
 #include "values.h"
 
 static const struct cli_command *const commands[] = {
-	&cli_cmd_ls,  &cli_cmd_show, &cli_cmd_create, &cli_cmd_new, &cli_cmd_push,
-	&cli_cmd_pop, &cli_cmd_get,  &cli_cmd_set,    &cli_cmd_rm,  &cli_cmd_tag,
+	&cli_cmd_ls,  &cli_cmd_show, &cli_cmd_create, &cli_cmd_new,   &cli_cmd_push,
+	&cli_cmd_pop, &cli_cmd_get,  &cli_cmd_set,    &cli_cmd_rm,    &cli_cmd_tag,
+	&cli_cmd_serve, &cli_cmd_close,
 };
 
 #define COMMANDS_NR (sizeof(commands) / sizeof(commands[0]))

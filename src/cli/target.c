@@ -21,8 +21,8 @@ int cli_entry_find(const char *cmd, struct zipc_segment *seg, const char *name,
 	return r < 0 ? cli_fail(r, "%s: %s/%s", cmd, zipc_segment_name(seg), name) : CLI_OK;
 }
 
-static int wrong_kind(const char *cmd, struct zipc_segment *seg, const char *name,
-		      const struct zipc_entry *entry, const char *wanted)
+int cli_wrong_kind(const char *cmd, struct zipc_segment *seg, const char *name,
+		   const struct zipc_entry *entry, const char *wanted)
 {
 	if (entry->kind == ZIPC_KIND_UNTYPED)
 		return cli_error("%s: %s/%s: untyped entry; give it a kind and type first with "
@@ -41,7 +41,7 @@ int cli_array_open(const char *cmd, struct zipc_segment *seg, const char *name,
 	if (r != CLI_OK)
 		return r;
 	if (entry.kind != ZIPC_KIND_ARRAY && entry.kind != ZIPC_KIND_UNTYPED)
-		return wrong_kind(cmd, seg, name, &entry, "arrays");
+		return cli_wrong_kind(cmd, seg, name, &entry, "arrays");
 	r = zipc_array_open(seg, name, arr);
 	return r < 0 ? cli_fail(r, "%s: %s/%s", cmd, zipc_segment_name(seg), name) : CLI_OK;
 }
@@ -65,7 +65,7 @@ int cli_container_open(const char *cmd, struct zipc_segment *seg, const char *na
 		if (r == 0)
 			c->type = zipc_stack_type(c->stack);
 	} else {
-		return wrong_kind(cmd, seg, name, &entry, "queues and stacks");
+		return cli_wrong_kind(cmd, seg, name, &entry, "queues and stacks");
 	}
 	return r < 0 ? cli_fail(r, "%s: %s/%s", cmd, zipc_segment_name(seg), name) : CLI_OK;
 }

@@ -23,6 +23,13 @@ int cli_segment_open(const char *cmd, const char *name, struct zipc_segment **se
 int cli_entry_find(const char *cmd, struct zipc_segment *seg, const char *name,
 		   struct zipc_entry *entry);
 
+/*
+ * Refuse entry NAME, which is not of a kind cmd works on (wanted: "arrays",
+ * ...), naming its actual kind. Returns CLI_FAILED.
+ */
+int cli_wrong_kind(const char *cmd, struct zipc_segment *seg, const char *name,
+		   const struct zipc_entry *entry, const char *wanted);
+
 /* Open NAME as an array: a tagged array, or an untagged entry (as untyped bytes). */
 int cli_array_open(const char *cmd, struct zipc_segment *seg, const char *name,
 		   struct zipc_array **arr);

@@ -3,6 +3,9 @@
 # (0 ok, 1 failed, 2 usage), one-line "zeroipc: ..." errors, value ranges and
 # formats, blocking push/pop between processes, untyped entries made by hand
 # (as another implementation would), and segments that are not ours.
+# serve and close are checked against Python processes (the zeroipc package
+# under /usr/bin/python3) when ZEROIPC_LIBRARY and PYTHONPATH point at the
+# build's library and package (meson test sets them); else they are skipped.
 # Usage: cli_test.sh PATH_TO_ZEROIPC
 set -euo pipefail
 
@@ -115,9 +118,9 @@ expect_fail 2 'unknown command' --help frob
 expect_fail 2 'unexpected argument' --help push extra
 run --help
 check "--help lists every command" \
-	[ "$rc" -eq 0 -a -z "$err" -a "$(grep -cE '^  (ls|show|create|new|push|pop|get|set|rm|tag) ' <<<"$out")" -eq 10 ]
+	[ "$rc" -eq 0 -a -z "$err" -a "$(grep -cE '^  (ls|show|create|new|push|pop|get|set|rm|tag|serve|close) ' <<<"$out")" -eq 12 ]
 check "--help documents exit codes" grep -q 'Exit status: 0 ok, 1' "$tmp/out"
-for cmd in ls show create new push pop get set rm tag; do
+for cmd in ls show create new push pop get set rm tag serve close; do
 	for h in --help -h; do
 		run "$cmd" "$h"
 		check "$cmd $h prints its usage" [ "$rc" -eq 0 -a -z "$err" -a "$(head -n1 <<<"$out" | cut -d' ' -f1-3)" = "usage: zeroipc $cmd" ]
@@ -438,6 +441,132 @@ expect_out $'7\n-8' pop "$R" rawq -n 2
 expect_ok tag "$R" rawa array u64
 expect_out 513 get "$R" rawa 1
 expect_fail 1 "tag: $S/q: already exists" tag "$S" q queue i32
+
+echo "== serve and close"
+L=${P}_lazy
+expect_fail 2 'serve: missing arguments' serve "$L" lz
+expect_fail 2 "timeout 'x' is not a number" serve "$L" lz -t x -- true
+expect_fail 2 'close: missing arguments' close "$L"
+expect_fail 2 "close: unexpected argument 'x'" close "$L" ch x
+expect_fail 1 "serve: ${P}_none: no such segment" serve "${P}_none" lz -- true
+expect_fail 1 "close: ${P}_none: no such segment" close "${P}_none" ch
+expect_ok create "$L" --size 1M
+expect_ok new "$L" q queue i64 4
+expect_fail 1 "serve: $L/q: is a structure of kind queue; serve works on lazies" serve "$L" q -- true
+expect_fail 1 "close: $L/q: is a structure of kind queue; close works on streams and channels" close "$L" q
+expect_fail 1 "serve: $L/nope: no such" serve "$L" nope -- true
+expect_fail 1 "close: $L/nope: no such" close "$L" nope
+py=/usr/bin/python3
+if [[ -z ${ZEROIPC_LIBRARY:-} || -z ${PYTHONPATH:-} || ! -x $py ]] ||
+	! "$py" -c 'import numpy, zeroipc' 2>/dev/null; then
+	echo "(no zeroipc Python package: serve and close against other processes skipped)"
+else
+	# pyrun CODE ARGS...: run CODE in /usr/bin/python3 with the segment open as m
+	pyrun() {
+		local code=$1
+		shift
+		"$py" -c "import sys, numpy as np, zeroipc
+m = zeroipc.Memory(sys.argv[1])
+$code" "$L" "$@"
+	}
+	pyrun "zeroipc.Lazy(m, 'lz', dtype=np.int64)
+zeroipc.Lazy(m, 'lv', dtype=np.float64, shape=(3,))
+for n in ('le', 'lp', 'lnr', 'lx'): zeroipc.Lazy(m, n, dtype=np.int32)
+zeroipc.Lazy(m, 'lc', dtype=np.int64, shape=(2,))
+zeroipc.Lazy(m, 'lb', dtype='V8')
+zeroipc.Stream(m, 'st', dtype=np.int64, capacity=16)
+zeroipc.Channel(m, 'ch', dtype=np.int64, capacity=0)"
+	# force NAME: force the lazy from Python (no function: waits for a provider)
+	# and print its value, or "error: MESSAGE"
+	force() {
+		pyrun "lz = zeroipc.Lazy(m, sys.argv[2])
+try:
+    v = lz.force(timeout=20)
+    print(v.tobytes().hex() if v.dtype.kind == 'V' else ' '.join(str(x) for x in np.atleast_1d(v)))
+except zeroipc.ComputeError as e:
+    print('error:', e)" "$1"
+	}
+
+	t0=$(now_ms)
+	expect_fail 1 "serve: $L/lz: no demand within the timeout; echo not run" serve "$L" lz -t 0.2 -- echo 1
+	check "serve -t 0.2 gave up after about 0.2 s" [ $(($(now_ms) - t0)) -ge 150 ]
+	: >"$tmp/runs"
+	"$Z" serve "$L" lz -- sh -c "echo run >>'$tmp/runs'; sleep 0.2; echo 42" \
+		>"$tmp/serve.out" 2>"$tmp/serve.err" &
+	serve_pid=$!
+	for i in 1 2 3 4; do force lz >"$tmp/f$i" 2>&1 & done
+	src=0
+	wait "$serve_pid" || src=$?
+	wait # the forcers
+	check "serve exits 0 once the value is published (err=[$(cat "$tmp/serve.err")])" \
+		[ "$src" -eq 0 -a ! -s "$tmp/serve.out" -a ! -s "$tmp/serve.err" ]
+	for i in 1 2 3 4; do
+		check "forcer $i got the command's output ($(cat "$tmp/f$i"))" [ "$(cat "$tmp/f$i")" = 42 ]
+	done
+	check "the command ran once for 4 forcers ($(wc -l <"$tmp/runs") runs)" [ "$(wc -l <"$tmp/runs")" -eq 1 ]
+	expect_fail 1 "serve: $L/lz: already computed; echo not run" serve "$L" lz -- echo 1
+	check "a computed lazy is not computed again" [ "$(force lz)" = 42 ]
+
+	# serve_and_force NAME -- CMD...: serve NAME in the background, force it
+	# from Python into $forced; serve's rc, out, err as run sets them
+	serve_and_force() {
+		local name=$1
+		shift 2
+		"$Z" serve "$L" "$name" -- "$@" >"$tmp/out" 2>"$tmp/err" &
+		local pid=$!
+		forced=$(force "$name")
+		rc=0
+		wait "$pid" || rc=$?
+		out=$(cat "$tmp/out")
+		err=$(cat "$tmp/err")
+	}
+	serve_and_force lv -- printf '1.5\n-2\n0x1p4'
+	check "three f64 values, one per line, the last without a newline ($forced, err=[$err])" \
+		[ "$rc" -eq 0 -a -z "$err" -a "$forced" = "1.5 -2.0 16.0" ]
+	serve_and_force lb -- printf 'hi\0\001'
+	check "bytes:8: raw output, padded with NULs ($forced, err=[$err])" \
+		[ "$rc" -eq 0 -a -z "$err" -a "$forced" = 6869000100000000 ]
+	serve_and_force le -- sh -c 'echo 7; exit 3'
+	check "a failing command: serve exits 1 (rc=$rc)" [ "$rc" -eq 1 ]
+	check "... with one line (err=[$err])" \
+		grep -qx "zeroipc: serve: $L/le: sh: exited with status 3; the forcers get this error" "$tmp/err"
+	check "... and the forcers get its error ($forced)" [ "$forced" = "error: sh: exited with status 3" ]
+	check "... for good" [ "$(force le)" = "error: sh: exited with status 3" ]
+	serve_and_force lp -- echo abc
+	check "output that is not a value fails the lazy ($forced)" \
+		[ "$rc" -eq 1 -a "$forced" = "error: echo: output line 1 'abc' is not an integer" ]
+	serve_and_force lc -- echo 5
+	check "too few lines fail the lazy ($forced)" \
+		[ "$rc" -eq 1 -a "$forced" = "error: echo: output has 1 line; the lazy holds 2 values" ]
+	serve_and_force lnr -- "$tmp/no-such-command"
+	check "a command that cannot run fails the lazy ($forced)" \
+		[ "$rc" -eq 1 -a "$forced" = "error: $tmp/no-such-command: cannot run it: No such file or directory" ]
+	serve_and_force lx -- sh -c 'kill -TERM $$'
+	check "a killed command fails the lazy ($forced)" \
+		[ "$rc" -eq 1 -a "${forced%% (*}" = "error: sh: killed by signal 15" ]
+
+	# close: a receiver blocked on the channel and a subscriber of the
+	# stream both end; sends and emits fail after it
+	pyrun "print(sum(1 for _ in zeroipc.Channel(m, 'ch')), 'received')" >"$tmp/recv" 2>&1 &
+	recv_pid=$!
+	pyrun "s = zeroipc.Stream(m, 'st').subscribe(); print('subscribed', flush=True)
+print(sum(int(v) for v in s), 'summed')" >"$tmp/sub" 2>&1 &
+	sub_pid=$!
+	for _ in $(seq 100); do grep -q subscribed "$tmp/sub" && break; sleep 0.05; done
+	pyrun "st = zeroipc.Stream(m, 'st'); [st.emit(v) for v in (1, 2, 3)]"
+	sleep 0.3
+	check "the receiver and the subscriber wait before close" kill -0 "$recv_pid" "$sub_pid"
+	expect_ok close "$L" ch
+	expect_ok close "$L" st
+	check "the channel's receiver ended at close" wait "$recv_pid"
+	check "... having received nothing ($(cat "$tmp/recv"))" [ "$(cat "$tmp/recv")" = "0 received" ]
+	check "the stream's subscriber ended at close" wait "$sub_pid"
+	check "... after what was emitted ($(tr '\n' ' ' <"$tmp/sub"))" [ "$(tail -n 1 "$tmp/sub")" = "6 summed" ]
+	check "both are closed" [ "$(pyrun "print(zeroipc.Stream(m, 'st').closed, zeroipc.Channel(m, 'ch').closed)")" = "True True" ]
+	expect_ok close "$L" ch
+	expect_ok close "$L" st
+fi
+expect_ok rm "$L"
 
 echo "== rm a whole segment"
 expect_ok rm "$S"

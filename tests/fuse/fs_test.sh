@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Description: zeroipcfs against a real mount, one case per run:
-#   fs_test.sh DAEMON HELPER CASE
+#   fs_test.sh DAEMON HELPER CASE [CLI]
+# (CLI, the zeroipc tool, for the case "serve": zeroipc serve and close on
+# the files.)
 # Each run mounts its own temp dir (/tmp/zeroipc-test.*) showing only segments
 # named zt_fs_<pid>_*, and always unmounts it and removes those segments.
 # Timing bounds only prove that nothing hangs; they are generous on purpose.
 set -euo pipefail
 
-daemon=$1 helper=$2 case=$3
+daemon=$1 helper=$2 case=$3 cli=${4:-}
 [ -c /dev/fuse ] || { echo "no /dev/fuse"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "needs root (allow_other, setpriv)"; exit 77; }
 
@@ -296,6 +298,60 @@ case_lazy() {
 	done
 	[ "$(wc -l <"$work/count")" = 1 ] || fail "computed $(wc -l <"$work/count") times"
 	echo "8 concurrent cats forced the lazy; computed once"
+}
+
+case_serve() {
+	local s p i pids=()
+	[ -x "$cli" ] || fail "the serve case needs the zeroipc tool"
+	s=$(new_seg serve)
+	printf 'lazy lz i64\nlazy lv f64 3\nlazy le i32\nchannel ch i64 0\nstream st i64 64\n' >"$s/.new"
+	: >"$work/runs"
+	"$cli" serve "${pfx}serve" lz -- sh -c "echo run >>'$work/runs'; sleep 0.2; echo 42" \
+		>"$work/serve" 2>&1 &
+	p=$!
+	bg_pids+=("$p")
+	for i in $(seq 8); do cat "$s/lz" >"$work/lz$i" & pids+=($!); done
+	bg_pids+=("${pids[@]}")
+	wait "$p" || fail "zeroipc serve failed: $(cat "$work/serve")"
+	for i in $(seq 8); do
+		wait "${pids[$((i - 1))]}" || fail "cat $i of the lazy failed"
+		[ "$(cat "$work/lz$i")" = 42 ] || fail "cat $i got '$(cat "$work/lz$i")'"
+	done
+	[ "$(wc -l <"$work/runs")" = 1 ] || fail "the command ran $(wc -l <"$work/runs") times"
+	[ "$(cat "$s/lz")" = 42 ] || fail "read after the computation"
+	"$cli" serve "${pfx}serve" lz -- echo 1 2>/dev/null && fail "served a computed lazy again"
+
+	cat "$s/lv" >"$work/lv" & p=$!
+	bg_pids+=("$p")
+	"$cli" serve "${pfx}serve" lv -- printf '1.5\n-2\n0x1p-2\n' || fail "serve of 3 values"
+	wait "$p" || fail "cat of the 3 values"
+	[ "$(tr '\n' ' ' <"$work/lv")" = "1.5 -2 0.25 " ] || fail "3 values: $(cat "$work/lv")"
+
+	cat "$s/le" >"$work/le" 2>"$work/le.err" & p=$!
+	bg_pids+=("$p")
+	"$cli" serve "${pfx}serve" le -- sh -c 'exit 4' 2>/dev/null && fail "serve of a failing command exited 0"
+	wait "$p" && fail "cat of a failed lazy succeeded"
+	grep -q 'Input/output error' "$work/le.err" || fail "cat of a failed lazy: $(cat "$work/le.err")"
+	[ "$(getfattr --absolute-names --only-values -n user.zeroipc.error "$s/le")" = "sh: exited with status 4" ] ||
+		fail "error xattr: $(getfattr --absolute-names --only-values -n user.zeroipc.error "$s/le")"
+	echo "8 concurrent cats forced the lazy; zeroipc serve ran its command once"
+
+	cat "$s/ch" >"$work/ch" & p=$!
+	bg_pids+=("$p")
+	cat "$s/st" >"$work/st" & i=$!
+	bg_pids+=("$i")
+	sleep 0.3
+	echo 5 >"$s/ch" || fail "send"
+	echo 6 >"$s/st" || fail "emit"
+	kill -0 "$p" && kill -0 "$i" || fail "a reader ended before close"
+	"$cli" close "${pfx}serve" ch || fail "zeroipc close of a channel"
+	"$cli" close "${pfx}serve" st || fail "zeroipc close of a stream"
+	wait "$p" || fail "the channel's reader did not end at close"
+	wait "$i" || fail "the stream's reader did not end at close"
+	[ "$(cat "$work/ch")" = 5 ] && [ "$(cat "$work/st")" = 6 ] || fail "what was read before close"
+	echo 7 >"$s/ch" 2>/dev/null && fail "send after zeroipc close"
+	echo 7 >"$s/st" 2>/dev/null && fail "emit after zeroipc close"
+	echo "zeroipc close ended a channel's and a stream's readers"
 }
 
 case_stream() {
