@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 bool bench_one_cpu;
+unsigned bench_self;
 static int bench_cpu[2] = {-1, -1};
 static char bench_cpu_text[48] = "none";
 
@@ -103,7 +104,7 @@ int bench_sync(struct bench_ctl *ctl)
 
 	/* acq_rel: each side's setup (queues opened, fds closed) precedes the other's start. */
 	atomic_fetch_add_explicit(&ctl->arrived, 1, memory_order_acq_rel);
-	while (atomic_load_explicit(&ctl->arrived, memory_order_acquire) < 2)
+	while (atomic_load_explicit(&ctl->arrived, memory_order_acquire) < ctl->nproc)
 		if ((err = bench_spin(&s)) < 0)
 			return err;
 	return 0;
@@ -153,35 +154,56 @@ static int bench_reap(pid_t pid, bool killed)
 
 int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg, int64_t times[2])
 {
+	return bench_group_run(parent_fn, child_fn, arg, 1, times);
+}
+
+int bench_group_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg,
+		    unsigned nchildren, int64_t times[2])
+{
 	struct bench_ctl *ctl;
 	pid_t parent = getpid();
-	pid_t pid;
-	int err, child_err;
+	pid_t pids[BENCH_CHILDREN_MAX];
+	unsigned forked = 0;
+	int err = 0, child_err;
 
+	if (nchildren < 1 || nchildren > BENCH_CHILDREN_MAX)
+		return -EINVAL;
 	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
 		return -errno;
 	memset(ctl, 0, sizeof(*ctl));
+	ctl->nproc = (int)nchildren + 1;
 	fflush(NULL); /* or the child's exit could repeat buffered output */
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		goto out_unmap;
-	}
-	if (pid == 0)
-		bench_child(child_fn, arg, ctl, parent);
+	for (; forked < nchildren; forked++) {
+		pid_t pid = fork();
 
-	err = parent_fn(arg, ctl);
-	if (err < 0) {
-		bench_fail(ctl);
-		fprintf(stderr, "bench: parent side failed: %s\n", strerror(-err));
+		if (pid < 0) {
+			err = -errno;
+			break;
+		}
+		if (pid == 0) {
+			bench_self = forked + 1;
+			bench_child(child_fn, arg, ctl, parent);
+		}
+		pids[forked] = pid;
 	}
-	child_err = bench_reap(pid, err < 0);
-	if (err == 0)
-		err = child_err;
+	if (err == 0) {
+		err = parent_fn(arg, ctl);
+		if (err < 0)
+			fprintf(stderr, "bench: parent side failed: %s\n", strerror(-err));
+	}
+	if (err < 0)
+		bench_fail(ctl);
+	for (unsigned i = 0; i < forked; i++) {
+		child_err = bench_reap(pids[i], err < 0);
+		if (err == 0 && child_err < 0) {
+			/* The others' waits end early; the next reaps kill them. */
+			err = child_err;
+			bench_fail(ctl);
+		}
+	}
 	times[0] = ctl->t_start;
 	times[1] = ctl->t_end;
-out_unmap:
 	munmap(ctl, sizeof(*ctl));
 	return err;
 }

@@ -37,6 +37,7 @@ const char *bench_cpus_describe(void);
 struct bench_ctl {
 	_Alignas(64) atomic_int arrived; /* start barrier: processes arrived */
 	atomic_int failed;		 /* set by either side on an error */
+	int nproc;			 /* processes at the barrier (bench_group_run) */
 	_Alignas(64) int64_t t_start;	 /* written by the side that starts the clock */
 	_Alignas(64) int64_t t_end;	 /* written by the side that stops it */
 };
@@ -52,7 +53,20 @@ typedef int (*bench_role_fn)(void *arg, struct bench_ctl *ctl);
  */
 int bench_pair_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg, int64_t times[2]);
 
-/* Two-process start barrier. Returns 0, -ECANCELED (peer failed), -ETIMEDOUT. */
+/*
+ * The same with nchildren (1..BENCH_CHILDREN_MAX) children, all pinned to
+ * the second CPU; they learn their number from bench_self. The barrier of
+ * bench_sync() then waits for all nchildren + 1 processes. Any side's
+ * failure kills and reaps every child.
+ */
+#define BENCH_CHILDREN_MAX 16
+int bench_group_run(bench_role_fn parent_fn, bench_role_fn child_fn, void *arg,
+		    unsigned nchildren, int64_t times[2]);
+
+/* In a process of bench_group_run(): 0 in the parent, 1..nchildren in the children. */
+extern unsigned bench_self;
+
+/* Start barrier of all processes of a run. Returns 0, -ECANCELED (peer failed), -ETIMEDOUT. */
 int bench_sync(struct bench_ctl *ctl);
 
 /* Record that this side failed, so that the peer's waits end early. */
