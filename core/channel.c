@@ -134,33 +134,6 @@ static enum withdrawal withdraw(struct zipc_queue *q, uint32_t pos)
 /* ---- receiving ------------------------------------------------------------ */
 
 /*
- * Help the head past a withdrawn position whose slot was already reused
- * (queue.c's claim_pop takes that for corruption; see core/REQUESTS.md).
- */
-static bool help_withdrawn(struct zipc_queue *q)
-{
-	/* relaxed: a hint; the CAS decides, and only moves past a released position */
-	uint32_t pos = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-	uint32_t s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
-	uint32_t tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
-
-	if ((int32_t)(s - (pos + q->capacity)) < 0 || (int32_t)(tail - pos) <= 0)
-		return false;
-	atomic_compare_exchange_strong_explicit(&q->hdr->head, &pos, pos + 1, memory_order_relaxed,
-						memory_order_relaxed);
-	return true;
-}
-
-static int pop(struct zipc_queue *q, void *out)
-{
-	int r;
-
-	while ((r = zipc_queue_try_pop(q, out)) == -EBADMSG && help_withdrawn(q))
-		;
-	return r;
-}
-
-/*
  * Skip the hole at head pos left by a sender that died after claiming it
  * (queue.c's skip_hole). Returns 0 if the sender published after all and
  * the value was received into out, else -EAGAIN.
@@ -191,13 +164,13 @@ long zipc__channel_recv_attempt(void *ctx, struct zipc__waiter *w)
 	struct zipc__recv_op *op = ctx;
 	struct zipc_queue *q = &op->ch->q;
 	uint32_t pos, s, tail;
-	int r = pop(q, op->out);
+	int r = zipc_queue_try_pop(q, op->out);
 
 	w->recheck_at = ZIPC__NEVER;
 	if (r != -EAGAIN)
 		return r;
 	if (closed_final(op->ch)) {
-		r = pop(q, op->out);
+		r = zipc_queue_try_pop(q, op->out);
 		return r == -EAGAIN ? -EPIPE : r;
 	}
 	if (!op->recover)

@@ -201,9 +201,12 @@ static long claim_pop(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 			uint32_t tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
 			if (again != pos) {
 				pos = again;
-			} else if (s == pos + q->capacity && (int32_t)(tail - pos) > 0) {
-				/* Position withdrawn by its producer (zipc__queue_withdraw)
-				 * or skipped: help head past it. relaxed as the claim CAS. */
+			} else if ((int32_t)(s - (pos + q->capacity)) >= 0 &&
+				   (int32_t)(tail - pos) > 0) {
+				/* Position withdrawn by its producer (zipc__queue_withdraw),
+				 * its slot possibly reused already by the next lap: with head
+				 * still at pos nothing else makes seq >= pos + capacity. Help
+				 * head past it. relaxed as the claim CAS. */
 				atomic_compare_exchange_strong_explicit(&q->hdr->head, &pos, pos + 1,
 									memory_order_relaxed,
 									memory_order_relaxed);
