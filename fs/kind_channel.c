@@ -12,7 +12,7 @@
 /*
  * Parked writers retry this often: an unbuffered send succeeds only while a
  * receiver is there to take it, and a receiver's arrival moves no event the
- * writer watches (see fs/REQUESTS.md, two-step send).
+ * writer watches (a two-step send in the core would let it park instead).
  */
 #define RECHECK_NS (2 * 1000 * 1000LL)
 

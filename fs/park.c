@@ -43,8 +43,7 @@ enum { W_NEW, W_PARKED, W_ATTEMPTING, W_DONE, W_CANCELLED };
  * The waker's private wake word. zipc_event_wait_any takes struct
  * zipc_event pointers; the layout of an event (u32 sequence, then u32 waiter
  * count) is the wait block's, fixed by docs/FORMAT.md, so a private one is
- * laid out the same. See fs/REQUESTS.md for the core API that would replace
- * this.
+ * laid out the same (a private-event API in the core would replace this).
  */
 struct fs_wake {
 	_Atomic uint32_t seq;

@@ -370,7 +370,7 @@ static void test_channel_unbuffered_close_fails_parked_sender(void **state)
 
 /*
  * A value withdrawn behind a parked one, its slot reused before the head
- * reached it: receivers must move past it (core/REQUESTS.md, queue.c).
+ * reached it: receivers must move past it (queue.c, claim_pop).
  */
 static void test_channel_withdrawn_slot_reuse(void **state)
 {
