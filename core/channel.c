@@ -21,8 +21,8 @@
  * no receiver can be copying a slot that is then reused. A value a receiver
  * has claimed cannot be withdrawn; the sender waits until it is taken.
  *
- * Dead peers, in blocking calls after the stall timeout without change (as
- * queue.c's recovery): a receiver skips the position of a sender that
+ * Dead peers, in blocking calls after the stall timeout without change (the
+ * queue's own recovery steps, zipc__queue_recover_head/_tail): a receiver skips the position of a sender that
  * claimed it and never published; a sender reclaims the slot of a receiver
  * that claimed a value and never released it; an unbuffered sender whose
  * value such a receiver claimed withdraws it and sends it again.
@@ -46,23 +46,9 @@
 /* How long an unbuffered try_send waits for a receiver to take its value. */
 #define TRY_SEND_WINDOW_NS (200 * 1000LL)
 
-/* Outcome of withdrawing a value. */
-enum withdrawal { WITHDRAWN, TAKEN, BUSY /* a receiver is taking it */ };
-
 static inline _Atomic uint32_t *seq_at(const struct zipc_queue *q, uint32_t pos)
 {
 	return &q->seq[pos & q->mask];
-}
-
-static inline unsigned char *slot_at(const struct zipc_queue *q, uint32_t pos)
-{
-	return q->slots + (size_t)(pos & q->mask) * q->elem_size;
-}
-
-static void count(_Atomic uint64_t *counter)
-{
-	/* relaxed: statistics */
-	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
 /* Closed, for a sender after its push (Q) or a receiver finding it empty (R, F). */
@@ -82,88 +68,12 @@ static bool closed_hint(const struct zipc_channel *ch)
 	return atomic_load_explicit(&ch->hdr->closed, memory_order_acquire) != 0;
 }
 
-/* Has (pos, seq) been stuck for the stall timeout? As queue.c's stalled(). */
-static bool stalled(struct zipc__chan_stall *s, const struct zipc_channel *ch,
-		    struct zipc__waiter *w, uint32_t pos, uint32_t seq)
-{
-	int64_t now = zipc__now_ns();
-
-	if (!s->active || s->pos != pos || s->seq != seq)
-		*s = (struct zipc__chan_stall){.active = true, .pos = pos, .seq = seq, .since = now};
-	if (now - s->since >= ch->stall_ns) {
-		s->active = false;
-		return true;
-	}
-	w->recheck_at = s->since + ch->stall_ns;
-	return false;
-}
-
-/* ---- withdrawing -------------------------------------------------------- */
-
-/* Release position pos after claiming it (as queue.c's release D). */
-static bool release_pos(struct zipc_queue *q, uint32_t pos)
-{
-	uint32_t expected = pos + 1;
-
-	/* seq_cst: (D), and fence (B) for the writable signal */
-	if (!atomic_compare_exchange_strong_explicit(seq_at(q, pos), &expected, pos + q->capacity,
-						     memory_order_seq_cst, memory_order_relaxed))
-		return false;
-	zipc__event_signal_after_rmw(&q->wb->writable);
-	return true;
-}
-
-static enum withdrawal withdraw(struct zipc_queue *q, uint32_t pos)
-{
-	/* relaxed: the CASes below decide */
-	uint32_t head = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-
-	if (head == pos &&
-	    atomic_compare_exchange_strong_explicit(&q->hdr->head, &head, pos + 1,
-						    memory_order_relaxed, memory_order_relaxed))
-		/* Claimed like a receiver: nobody else copies the slot. */
-		return release_pos(q, pos) ? WITHDRAWN : TAKEN;
-	if (zipc__queue_taken(q, pos))
-		return TAKEN;
-	if ((int32_t)(head - pos) >= 0)
-		return BUSY; /* a receiver claimed it */
-	/* Not at the head yet: nobody can be reading it. */
-	return zipc__queue_withdraw(q, pos) ? WITHDRAWN : TAKEN;
-}
-
 /* ---- receiving ------------------------------------------------------------ */
-
-/*
- * Skip the hole at head pos left by a sender that died after claiming it
- * (queue.c's skip_hole). Returns 0 if the sender published after all and
- * the value was received into out, else -EAGAIN.
- */
-static int skip_hole(struct zipc_queue *q, uint32_t pos, void *out)
-{
-	uint32_t expected = pos;
-
-	if (!atomic_compare_exchange_strong_explicit(&q->hdr->head, &expected, pos + 1,
-						     memory_order_relaxed, memory_order_relaxed))
-		return -EAGAIN;
-	/* seq_cst: as (D) when it succeeds, and the writable signal's fence;
-	 * acquire (C) when it finds the value published */
-	if (atomic_compare_exchange_strong_explicit(seq_at(q, pos), &expected, pos + q->capacity,
-						    memory_order_seq_cst, memory_order_acquire)) {
-		count(&q->wb->holes_skipped);
-		zipc__event_signal_after_rmw(&q->wb->writable);
-		return -EAGAIN;
-	}
-	if (expected != pos + 1)
-		return -EAGAIN;
-	memcpy(out, slot_at(q, pos), q->elem_size);
-	return release_pos(q, pos) ? 0 : -EAGAIN;
-}
 
 long zipc__channel_recv_attempt(void *ctx, struct zipc__waiter *w)
 {
 	struct zipc__recv_op *op = ctx;
 	struct zipc_queue *q = &op->ch->q;
-	uint32_t pos, s, tail;
 	int r = zipc_queue_try_pop(q, op->out);
 
 	w->recheck_at = ZIPC__NEVER;
@@ -175,17 +85,10 @@ long zipc__channel_recv_attempt(void *ctx, struct zipc__waiter *w)
 	}
 	if (!op->recover)
 		return -EAGAIN;
-	/* relaxed: hints for recovery; every decision is a CAS */
-	pos = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-	s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
-	tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
-	if (s != pos || (int32_t)(tail - pos) <= 0) {
-		op->stall.active = false;
-		return -EAGAIN; /* plainly empty */
-	}
-	if (!stalled(&op->stall, op->ch, w, pos, s))
-		return -EAGAIN;
-	return skip_hole(q, pos, op->out);
+	r = (int)zipc__queue_recover_head(q, op->out, &op->stall, w);
+	if (r == 0)
+		return zipc__channel_recv_attempt(ctx, w); /* the hole is gone: look again */
+	return r == 1 ? 0 : r;
 }
 
 static int recv(struct zipc_channel *ch, void *out, int64_t timeout_ns, bool wait)
@@ -218,33 +121,8 @@ struct send_op {
 	const void *elem;
 	bool recover;
 	uint32_t pos; /* where the value went */
-	struct zipc__chan_stall stall;
+	struct zipc__queue_stall stall;
 };
-
-/* Reclaim the slot at tail from a receiver that claimed it and died (queue.c's reclaim_slot). */
-static void reclaim(struct send_op *op, struct zipc__waiter *w)
-{
-	struct zipc_queue *q = &op->ch->q;
-	/* relaxed: hints for recovery; the CAS decides */
-	uint32_t pos = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
-	uint32_t s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
-	uint32_t head = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-	uint32_t prev = pos - q->capacity;
-
-	if ((s != prev && s != prev + 1) || (int32_t)(head - prev) <= 0) {
-		op->stall.active = false;
-		return; /* plainly full */
-	}
-	if (!stalled(&op->stall, op->ch, w, pos, s))
-		return;
-	/* seq_cst: the slot is ours to overwrite (as A); a late receiver's
-	 * release fails; and the writable signal's fence */
-	if (!atomic_compare_exchange_strong_explicit(seq_at(q, pos), &s, pos, memory_order_seq_cst,
-						     memory_order_relaxed))
-		return;
-	count(s == prev + 1 ? &q->wb->claims_reclaimed : &q->wb->holes_skipped);
-	zipc__event_signal_after_rmw(&q->wb->writable);
-}
 
 static long push_attempt(void *ctx, struct zipc__waiter *w)
 {
@@ -258,8 +136,8 @@ static long push_attempt(void *ctx, struct zipc__waiter *w)
 	r = zipc__queue_push_at(&op->ch->q, op->elem, 0, &op->pos);
 	if (r != -ETIMEDOUT)
 		return r;
-	if (op->recover)
-		reclaim(op, w);
+	if (op->recover && zipc__queue_recover_tail(&op->ch->q, &op->stall, w))
+		return push_attempt(ctx, w); /* the slot is free now */
 	return -EAGAIN;
 }
 
@@ -270,7 +148,7 @@ static int push(struct zipc_channel *ch, struct send_op *op, struct zipc__waiter
 
 	if (r < 0)
 		return (int)r;
-	if (closed_final(ch) && withdraw(&ch->q, op->pos) == WITHDRAWN)
+	if (closed_final(ch) && zipc__queue_withdraw(&ch->q, op->pos) == ZIPC__WITHDRAWN)
 		return -EPIPE;
 	return 0;
 }
@@ -279,7 +157,7 @@ struct taken_op {
 	struct zipc_channel *ch;
 	uint32_t pos;
 	int give_up; /* why we withdraw (-EPIPE, -ETIMEDOUT, -EINTR); 0 while waiting */
-	struct zipc__chan_stall stall;
+	struct zipc__queue_stall stall;
 };
 
 /* Results of taken_attempt() besides waiting and errors. */
@@ -299,12 +177,12 @@ static long taken_attempt(void *ctx, struct zipc__waiter *w)
 	if (!op->give_up && closed_hint(op->ch))
 		op->give_up = -EPIPE;
 	if (op->give_up) {
-		switch (withdraw(q, op->pos)) {
-		case WITHDRAWN:
+		switch (zipc__queue_withdraw(q, op->pos)) {
+		case ZIPC__WITHDRAWN:
 			return GAVE_UP;
-		case TAKEN:
+		case ZIPC__TAKEN:
 			return TAKEN_OK;
-		case BUSY:
+		case ZIPC__BUSY:
 			break;
 		}
 	}
@@ -316,13 +194,13 @@ static long taken_attempt(void *ctx, struct zipc__waiter *w)
 		 * release does), so look again each stall period: a receiver
 		 * that claims the value and dies is noticed within two. */
 		op->stall.active = false;
-		w->recheck_at = zipc__now_ns() + op->ch->stall_ns;
+		w->recheck_at = zipc__now_ns() + q->stall_ns;
 		return -EAGAIN;
 	}
 	/* A receiver claimed it: it has the stall timeout to finish. */
-	if (!stalled(&op->stall, op->ch, w, op->pos, s))
+	if (!zipc__queue_stalled(&op->stall, q, w, op->pos, s))
 		return -EAGAIN;
-	if (!zipc__queue_withdraw(q, op->pos))
+	if (!zipc__queue_revoke(q, op->pos))
 		return TAKEN_OK;
 	return op->give_up ? GAVE_UP : SEND_AGAIN;
 }
@@ -452,7 +330,6 @@ static int channel_from(struct zipc_segment *seg, const struct zipc__located *lo
 	ch->hdr = hdr;
 	ch->capacity = cap;
 	ch->type = type;
-	ch->stall_ns = ZIPC__STALL_DEFAULT_NS;
 	*out = ch;
 	return 0;
 }
@@ -533,8 +410,5 @@ ZIPC_EXPORT struct zipc_event *zipc_channel_event(struct zipc_channel *ch, enum 
 
 ZIPC_EXPORT int zipc_channel_set_stall_timeout(struct zipc_channel *ch, int64_t ns)
 {
-	if (ns < ZIPC__STALL_MIN_NS)
-		return zipc__fail(-EINVAL, "stall timeout below 1 ms");
-	ch->stall_ns = ns;
-	return 0;
+	return zipc_queue_set_stall_timeout(&ch->q, ns);
 }

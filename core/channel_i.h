@@ -38,15 +38,6 @@ struct zipc_channel {
 	/* Read once at open: */
 	uint32_t capacity;
 	struct zipc_type type;
-	int64_t stall_ns;
-};
-
-/* What one blocking call waits on, and since when it has not changed. */
-struct zipc__chan_stall {
-	bool active;
-	uint32_t pos;
-	uint32_t seq;
-	int64_t since;
 };
 
 /* One receive, for zipc__wait_for() or select. */
@@ -54,7 +45,7 @@ struct zipc__recv_op {
 	struct zipc_channel *ch;
 	void *out;
 	bool recover; /* a blocking call: skip the holes of dead senders */
-	struct zipc__chan_stall stall;
+	struct zipc__queue_stall stall;
 };
 
 /*

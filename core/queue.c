@@ -203,7 +203,7 @@ static long claim_pop(struct zipc_queue *q, uint32_t n, uint32_t *pos_out)
 				pos = again;
 			} else if ((int32_t)(s - (pos + q->capacity)) >= 0 &&
 				   (int32_t)(tail - pos) > 0) {
-				/* Position withdrawn by its producer (zipc__queue_withdraw),
+				/* Position withdrawn by its producer (zipc__queue_revoke),
 				 * its slot possibly reused already by the next lap: with head
 				 * still at pos nothing else makes seq >= pos + capacity. Help
 				 * head past it. relaxed as the claim CAS. */
@@ -360,19 +360,13 @@ ZIPC_EXPORT int zipc_queue_try_pop(struct zipc_queue *q, void *out)
 	return r < 0 ? (int)r : 0;
 }
 
-/* Dead-peer detection for one blocking call: the stuck state and since when. */
-struct stall {
-	bool active;
-	uint32_t pos;
-	uint32_t seq;
-	int64_t since;
-};
 
 /*
  * Has (pos, seq) been stuck for the stall timeout? Starts or restarts the
  * clock when the state is new, and asks the waiter to recheck in time.
  */
-static bool stalled(struct stall *st, const struct zipc_queue *q, struct zipc__waiter *w,
+bool zipc__queue_stalled(struct zipc__queue_stall *st, const struct zipc_queue *q,
+			 struct zipc__waiter *w,
 		    uint32_t pos, uint32_t seq)
 {
 	int64_t now = zipc__now_ns();
@@ -399,13 +393,13 @@ struct pop_op {
 	struct zipc_queue *q;
 	unsigned char *out;
 	uint32_t max;
-	struct stall stall;
+	struct zipc__queue_stall stall;
 };
 
 /*
  * Skip the hole at head pos: claim pos like a consumer, then mark it
  * consumed. Returns 1 if the producer published meanwhile and the element
- * was popped into out, 0 otherwise.
+ * was popped into out, 0 otherwise (the head has moved past pos).
  */
 static long skip_hole(struct zipc_queue *q, uint32_t pos, unsigned char *out)
 {
@@ -428,30 +422,37 @@ static long skip_hole(struct zipc_queue *q, uint32_t pos, unsigned char *out)
 	return drain_claimed(q, pos, out, 1);
 }
 
+long zipc__queue_recover_head(struct zipc_queue *q, void *out, struct zipc__queue_stall *st,
+			      struct zipc__waiter *w)
+{
+	/* relaxed: a hint for recovery; every decision below is a CAS */
+	uint32_t pos = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
+	uint32_t s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
+
+	if (s != pos || (int32_t)(tail - pos) <= 0) {
+		st->active = false;
+		return -EAGAIN; /* plainly empty */
+	}
+	if (!zipc__queue_stalled(st, q, w, pos, s))
+		return -EAGAIN;
+	st->active = false;
+	return skip_hole(q, pos, out);
+}
+
 static long pop_attempt(void *ctx, struct zipc__waiter *w)
 {
 	struct pop_op *op = ctx;
 	struct zipc_queue *q = op->q;
 	ssize_t r = zipc_queue_try_pop_batch(q, op->out, op->max);
-	uint32_t pos, s, tail;
 
 	w->recheck_at = ZIPC__NEVER;
 	if (r != -EAGAIN)
 		return r;
-	/* relaxed: a hint for recovery; every decision below is a CAS */
-	pos = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-	s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
-	tail = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
-	if (s != pos || (int32_t)(tail - pos) <= 0) {
-		op->stall.active = false;
-		return -EAGAIN; /* plainly empty */
-	}
-	if (!stalled(&op->stall, q, w, pos, s))
-		return -EAGAIN;
-	op->stall.active = false;
-	if (skip_hole(q, pos, op->out))
-		return 1;
-	return pop_attempt(ctx, w); /* the hole is gone: what comes after it? */
+	r = zipc__queue_recover_head(q, op->out, &op->stall, w);
+	if (r == 0)
+		return pop_attempt(ctx, w); /* the hole is gone: what comes after it? */
+	return r;
 }
 
 struct push_op {
@@ -459,7 +460,7 @@ struct push_op {
 	const unsigned char *elems;
 	uint32_t n;
 	uint32_t pos; /* first position pushed */
-	struct stall stall;
+	struct zipc__queue_stall stall;
 };
 
 /* Give up the slot of position pos - capacity, claimed by a consumer that stopped. */
@@ -475,30 +476,38 @@ static void reclaim_slot(struct zipc_queue *q, uint32_t pos, uint32_t s)
 	announce(q->wb, false);
 }
 
+bool zipc__queue_recover_tail(struct zipc_queue *q, struct zipc__queue_stall *st,
+			      struct zipc__waiter *w)
+{
+	/* relaxed: a hint for recovery; every decision below is a CAS */
+	uint32_t pos = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
+	uint32_t s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
+	uint32_t prev = pos - q->capacity;
+
+	if ((s != prev && s != prev + 1) || (int32_t)(head - prev) <= 0) {
+		st->active = false;
+		return false; /* plainly full */
+	}
+	if (!zipc__queue_stalled(st, q, w, pos, s))
+		return false;
+	st->active = false;
+	reclaim_slot(q, pos, s);
+	return true;
+}
+
 static long push_attempt(void *ctx, struct zipc__waiter *w)
 {
 	struct push_op *op = ctx;
 	struct zipc_queue *q = op->q;
 	ssize_t r = try_push_batch_at(q, op->elems, op->n, &op->pos);
-	uint32_t pos, s, head, prev;
 
 	w->recheck_at = ZIPC__NEVER;
 	if (r != -EAGAIN)
 		return r;
-	/* relaxed: a hint for recovery; every decision below is a CAS */
-	pos = atomic_load_explicit(&q->hdr->tail, memory_order_relaxed);
-	s = atomic_load_explicit(seq_at(q, pos), memory_order_relaxed);
-	head = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
-	prev = pos - q->capacity;
-	if ((s != prev && s != prev + 1) || (int32_t)(head - prev) <= 0) {
-		op->stall.active = false;
-		return -EAGAIN; /* plainly full */
-	}
-	if (!stalled(&op->stall, q, w, pos, s))
-		return -EAGAIN;
-	op->stall.active = false;
-	reclaim_slot(q, pos, s);
-	return push_attempt(ctx, w); /* the slot is free now */
+	if (zipc__queue_recover_tail(q, &op->stall, w))
+		return push_attempt(ctx, w); /* the slot is free now */
+	return -EAGAIN;
 }
 
 static void waiter_init(struct zipc__waiter *w, struct zipc_queue *q, bool readable,
@@ -584,7 +593,7 @@ bool zipc__queue_taken(const struct zipc_queue *q, uint32_t pos)
 	return atomic_load_explicit(seq_at(q, pos), memory_order_acquire) != pos + 1;
 }
 
-bool zipc__queue_withdraw(struct zipc_queue *q, uint32_t pos)
+bool zipc__queue_revoke(struct zipc_queue *q, uint32_t pos)
 {
 	uint32_t expected = pos + 1;
 
@@ -595,6 +604,28 @@ bool zipc__queue_withdraw(struct zipc_queue *q, uint32_t pos)
 		return false;
 	announce(q->wb, false);
 	return true;
+}
+
+enum zipc__withdrawal zipc__queue_withdraw(struct zipc_queue *q, uint32_t pos)
+{
+	/* relaxed: the CASes below decide */
+	uint32_t head = atomic_load_explicit(&q->hdr->head, memory_order_relaxed);
+
+	if (head == pos &&
+	    atomic_compare_exchange_strong_explicit(&q->hdr->head, &head, pos + 1,
+						    memory_order_relaxed, memory_order_relaxed)) {
+		/* Claimed like a consumer: nobody else copies the slot. */
+		if (!release(q, pos))
+			return ZIPC__TAKEN;
+		announce(q->wb, false);
+		return ZIPC__WITHDRAWN;
+	}
+	if (zipc__queue_taken(q, pos))
+		return ZIPC__TAKEN;
+	if ((int32_t)(head - pos) >= 0)
+		return ZIPC__BUSY; /* a consumer claimed it */
+	/* Not at the head yet: nobody can be reading it. */
+	return zipc__queue_revoke(q, pos) ? ZIPC__WITHDRAWN : ZIPC__TAKEN;
 }
 
 void zipc__queue_format(unsigned char *base, uint32_t cap, uint32_t elem_size)

@@ -13,6 +13,7 @@
 
 #include "segment_i.h"
 #include "tag_i.h"
+#include "wait_i.h"
 
 struct zipc__queue_hdr {
 	_Atomic uint32_t head;
@@ -60,10 +61,56 @@ int zipc__queue_push_at(struct zipc_queue *q, const void *elem, int64_t timeout_
 /* Has the element pushed at pos been taken (read and released) or withdrawn? */
 bool zipc__queue_taken(const struct zipc_queue *q, uint32_t pos);
 
+/* What withdrawing a pushed element found. */
+enum zipc__withdrawal {
+	ZIPC__WITHDRAWN, /* no consumer will ever return it */
+	ZIPC__TAKEN,     /* a consumer took it */
+	ZIPC__BUSY,      /* a consumer claimed it and is copying it: ask again */
+};
+
 /*
- * Withdraw the element pushed at pos unless a consumer already took it.
- * True if withdrawn: no consumer will ever return it.
+ * Withdraw the element pushed at pos unless a consumer claimed or took it.
+ * Never frees a slot a consumer may still be copying.
  */
-bool zipc__queue_withdraw(struct zipc_queue *q, uint32_t pos);
+enum zipc__withdrawal zipc__queue_withdraw(struct zipc_queue *q, uint32_t pos);
+
+/*
+ * Take the element at pos back even though a consumer claimed it (that
+ * consumer is presumed dead: its release will fail and it drops the copy).
+ * True if revoked; false if it was released meanwhile.
+ */
+bool zipc__queue_revoke(struct zipc_queue *q, uint32_t pos);
+
+/* Dead-peer detection for one blocking call: the stuck state and since when. */
+struct zipc__queue_stall {
+	bool active;
+	uint32_t pos;
+	uint32_t seq;
+	int64_t since;
+};
+
+/*
+ * Has (pos, seq) been stuck for q's stall timeout? Starts the clock when the
+ * state is new and asks w to come back in time.
+ */
+bool zipc__queue_stalled(struct zipc__queue_stall *st, const struct zipc_queue *q,
+			 struct zipc__waiter *w, uint32_t pos, uint32_t seq);
+
+/*
+ * The recovery step of a blocking pop, after a try found the queue empty:
+ * skip a dead producer's hole at the head once it has been stuck for the
+ * stall timeout. Returns 1 (the producer published after all: one element
+ * is in out), 0 (the head moved on: try again at once), or -EAGAIN.
+ */
+long zipc__queue_recover_head(struct zipc_queue *q, void *out, struct zipc__queue_stall *st,
+			      struct zipc__waiter *w);
+
+/*
+ * The recovery step of a blocking push, after a try found the queue full:
+ * reclaim the slot of a dead consumer at the tail once stuck for the stall
+ * timeout. True if a slot was freed (try again at once).
+ */
+bool zipc__queue_recover_tail(struct zipc_queue *q, struct zipc__queue_stall *st,
+			      struct zipc__waiter *w);
 
 #endif
