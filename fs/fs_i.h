@@ -234,6 +234,18 @@ void fs_poll_reply(fuse_req_t req, struct fs_file *f, struct fuse_file_info *fi,
 		   struct zipc_event *wev, const void *key, int64_t recheck_ns);
 void fs_poll_drop(struct fs_file *f);
 
+/* ---- the request loop and the daemon's threads (loop.c) ---- */
+
+#define FS_LOOP_THREADS 2 /* loop threads unless threads=N says otherwise */
+
+/* Make the stop eventfd and take SIGINT, SIGTERM and SIGHUP. */
+int fs_loop_init(void);
+void fs_loop_fini(void);
+/* Serve requests on threads threads (0: FS_LOOP_THREADS) until the session ends. */
+int fs_loop_run(unsigned threads);
+/* pthread_create() with every signal blocked in the new thread; 0 or -errno. */
+int fs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
 /* ---- array change detection and write-back merging (sync.c) ---- */
 
 int fs_sync_start(void);

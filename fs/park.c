@@ -275,7 +275,7 @@ static struct fs_shard *shard_with_room(bool writers)
 	if (!s)
 		return NULL;
 	s->writers = writers;
-	if (pthread_create(&s->thread, NULL, waker_main, s) != 0) {
+	if (fs_thread_start(&s->thread, waker_main, s) < 0) {
 		free(s);
 		return NULL;
 	}

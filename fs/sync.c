@@ -258,10 +258,10 @@ static void *detector_main(void *arg)
 
 int fs_sync_start(void)
 {
-	int r = pthread_create(&detector, NULL, detector_main, NULL);
+	int r = fs_thread_start(&detector, detector_main, NULL);
 
 	detector_running = r == 0;
-	return -r;
+	return r;
 }
 
 void fs_sync_stop(void)

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 struct zipc_fs_config {
-	uint64_t seg_size;    /* size of segments made by mkdir */
-	const char *prefix;   /* show (and make) only segments whose name starts so; "" all */
-	bool foreground;      /* do not daemonize; log to stderr */
-	unsigned max_threads; /* of the FUSE loop; 0: libfuse's default */
+	uint64_t seg_size;  /* size of segments made by mkdir */
+	const char *prefix; /* show (and make) only segments whose name starts so; "" all */
+	bool foreground;    /* do not daemonize; log to stderr */
+	unsigned threads;   /* of the request loop; 0: the default (2) */
 };
 
 /* Default segment size for mkdir: 16 MiB. */

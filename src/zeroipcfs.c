@@ -58,7 +58,7 @@ static void usage(const char *prog)
 	       "    -d, -o debug         log every FUSE request (implies -f)\n"
 	       "    -o seg_size=SIZE     size of segments made by mkdir (default 16M)\n"
 	       "    -o prefix=STR        show and make only segments named STR...\n"
-	       "    -o threads=N         at most N FUSE threads (default libfuse's; 1: one loop)\n"
+	       "    -o threads=N         N threads serve requests (default 2)\n"
 	       "\n"
 	       "allow_other and default_permissions are always on: the kernel checks each\n"
 	       "segment's owner and mode. Other -o options go to FUSE (see mount.fuse3(8)).\n",
@@ -135,7 +135,7 @@ int main(int argc, char *argv[])
 	}
 	cfg.prefix = o.prefix ? o.prefix : "";
 	cfg.foreground = o.foreground;
-	cfg.max_threads = (unsigned)threads;
+	cfg.threads = (unsigned)threads;
 
 	r = zipc_fs_mount(&args, o.mountpoint, &cfg);
 	if (r < 0) {

@@ -425,30 +425,49 @@ static int cmd_rawread(char **argv)
 	return 0;
 }
 
-/* rtt QFILE STATIC N: one-element write-then-read round trips vs 8-byte reads of STATIC. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * rtt QFILE STATIC N: one-element write-then-read round trips vs 8-byte reads
+ * of STATIC, in microseconds: the medians of N of each, interleaved one by
+ * one so that both see the same state of the machine (after N to warm up).
+ */
 static int cmd_rtt(char **argv)
 {
 	int w = open(argv[0], O_WRONLY), r = open(argv[0], O_RDONLY), st = open(argv[1], O_RDONLY);
 	long n = atol(argv[2]);
+	double *rt = calloc((size_t)n + 1, sizeof(double)),
+	       *sr = calloc((size_t)n + 1, sizeof(double));
 	char buf[64];
-	double t0, rt, sr;
 
 	if (w < 0 || r < 0 || st < 0)
 		FAIL("open: %s", strerror(errno));
-	for (int pass = 0; pass < 2; pass++) { /* the first pass warms up */
-		t0 = now_ms();
-		for (long i = 0; i < n; i++) {
-			if (write(w, "1\n", 2) != 2 || read(r, buf, sizeof(buf)) != 2)
-				FAIL("round trip %ld: %s", i, strerror(errno));
+	if (!rt || !sr || n < 1)
+		FAIL("rtt: bad count or no memory");
+	for (long i = -n; i < n; i++) {
+		double t0 = now_ms(), t1, t2;
+
+		if (write(w, "1\n", 2) != 2 || read(r, buf, sizeof(buf)) != 2)
+			FAIL("round trip %ld: %s", i, strerror(errno));
+		t1 = now_ms();
+		if (pread(st, buf, 8, 0) != 8)
+			FAIL("static read: %s", strerror(errno));
+		t2 = now_ms();
+		if (i >= 0) {
+			rt[i] = (t1 - t0) * 1000;
+			sr[i] = (t2 - t1) * 1000;
 		}
-		rt = (now_ms() - t0) * 1000 / n;
-		t0 = now_ms();
-		for (long i = 0; i < n; i++)
-			if (pread(st, buf, 8, 0) != 8)
-				FAIL("static read: %s", strerror(errno));
-		sr = (now_ms() - t0) * 1000 / n;
 	}
-	printf("%.2f %.2f\n", rt, sr);
+	qsort(rt, (size_t)n, sizeof(rt[0]), cmp_double);
+	qsort(sr, (size_t)n, sizeof(sr[0]), cmp_double);
+	printf("%.2f %.2f\n", rt[n / 2], sr[n / 2]);
+	free(rt);
+	free(sr);
 	return 0;
 }
 

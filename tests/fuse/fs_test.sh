@@ -460,16 +460,45 @@ case_kill() {
 	echo "daemon killed after $acked acknowledged elements; all of them survived"
 }
 
+# Each stop signal ends the daemon cleanly with any number of loop threads,
+# while a reader is parked and another process keeps the loop busy.
 case_unmount() {
-	local s p
-	s=$(new_seg umount)
-	echo 'queue q i64 8' >"$s/.new"
-	kill -TERM "$daemon_pid"
-	wait "$daemon_pid" || fail "daemon exited with $? on SIGTERM"
-	daemon_pid=
-	mountpoint -q "$mnt" && fail "still mounted after SIGTERM"
-	[ -e "/dev/shm/${pfx}umount" ] || fail "the segment went with the mount"
-	echo "clean unmount on SIGTERM"
+	local s sig threads load parked i
+	for sig in TERM INT HUP; do
+		case $sig in
+		TERM) threads= ;;
+		INT) threads=1 ;;
+		HUP) threads=4 ;;
+		esac
+		if [ -n "$threads" ]; then
+			fusermount3 -u "$mnt" && wait "$daemon_pid" || fail "remount for threads=$threads"
+			mount_fs -o "threads=$threads"
+		fi
+		s=$(new_seg "umount$sig")
+		echo 'queue q i64 8' >"$s/.new"
+		cat "$s/q" >"$work/parked" 2>&1 &
+		parked=$!
+		bg_pids+=("$parked")
+		while :; do cat "$s/.new" >/dev/null 2>&1 || break; done &
+		load=$!
+		bg_pids+=("$load")
+		sleep 0.3
+		kill -"$sig" "$daemon_pid"
+		for i in $(seq 200); do
+			kill -0 "$daemon_pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -0 "$daemon_pid" 2>/dev/null && fail "SIG$sig (threads=${threads:-default}): daemon still running after 10 s"
+		wait "$daemon_pid" || fail "daemon exited with $? on SIG$sig"
+		daemon_pid=
+		mountpoint -q "$mnt" && fail "still mounted after SIG$sig"
+		[ -e "/dev/shm/${pfx}umount$sig" ] || fail "the segment went with the mount"
+		wait "$parked" && fail "the parked reader ended with success after SIG$sig"
+		kill "$load" 2>/dev/null || true
+		wait "$load" 2>/dev/null || true
+		echo "clean unmount on SIG$sig (threads=${threads:-default}) with a parked reader and load"
+		mount_fs
+	done
 }
 
 mount_fs
