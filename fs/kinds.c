@@ -10,13 +10,8 @@
 #include "kind_i.h"
 
 static const struct fs_kind *const kinds[] = {
-    &fs_kind_array,   &fs_kind_queue, &fs_kind_stack, &fs_kind_future, &fs_kind_lazy,
-#ifdef FS_HAVE_STREAM
-    &fs_kind_stream,
-#endif
-#ifdef FS_HAVE_CHANNEL
-    &fs_kind_channel,
-#endif
+    &fs_kind_array, &fs_kind_queue,  &fs_kind_stack,   &fs_kind_future,
+    &fs_kind_lazy,  &fs_kind_stream, &fs_kind_channel,
 };
 
 const struct fs_kind *fs_kind_get(enum zipc_kind kind)
