@@ -360,14 +360,12 @@ ZIPC_EXPORT int zipc_queue_try_pop(struct zipc_queue *q, void *out)
 	return r < 0 ? (int)r : 0;
 }
 
-
 /*
  * Has (pos, seq) been stuck for the stall timeout? Starts or restarts the
  * clock when the state is new, and asks the waiter to recheck in time.
  */
 bool zipc__queue_stalled(struct zipc__queue_stall *st, const struct zipc_queue *q,
-			 struct zipc__waiter *w,
-		    uint32_t pos, uint32_t seq)
+			 struct zipc__waiter *w, uint32_t pos, uint32_t seq)
 {
 	int64_t now = zipc__now_ns();
 
