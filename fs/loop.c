@@ -17,13 +17,14 @@
  * wake more threads per request.
  *
  * The loop ends when the session is marked exited: by SIGINT, SIGTERM or
- * SIGHUP (our handler marks it and makes the stop eventfd readable, which
- * wakes every idle thread, even one that looked at the mark just before the
- * signal and was about to poll; a busy one sees the mark after its
- * request), or by an unmount (reads fail with ENODEV and libfuse marks it; the thread
- * that saw it signals the others the same way). Every other thread of the
- * daemon starts with signals blocked (fs_thread_start), so the handler runs
- * on the main thread and no helper's sleep is cut short.
+ * SIGHUP, unless ignored when the daemon started (our handler marks it and
+ * makes the stop eventfd readable, which wakes every idle thread, even one
+ * that looked at the mark just before the signal and was about to poll; a
+ * busy one sees the mark after its request), or by an unmount (reads fail
+ * with ENODEV and libfuse marks it; the thread that saw it signals the
+ * others the same way). Every other thread of the daemon starts with
+ * signals blocked (fs_thread_start), so the handler runs on the main thread
+ * and no helper's sleep is cut short.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +38,10 @@
 
 #include "fs_i.h"
 
+#define NSTOP 3
 static int stop_fd = -1;
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int stop_signals[NSTOP] = {SIGINT, SIGTERM, SIGHUP};
+static bool taken[NSTOP]; /* we replaced its action */
 
 static void signal_stop(void)
 {
@@ -68,16 +71,28 @@ int fs_loop_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+	for (int i = 0; i < NSTOP; i++) {
+		struct sigaction old;
+
+		/* an ignored signal stays ignored, as libfuse does: a script that
+		 * starts the daemon in the background unmounts it on Ctrl-C itself */
+		if (sigaction(stop_signals[i], NULL, &old) < 0)
+			return -errno;
+		if (old.sa_handler == SIG_IGN)
+			continue;
 		if (sigaction(stop_signals[i], &sa, NULL) < 0)
 			return -errno;
+		taken[i] = true;
+	}
 	return 0;
 }
 
 void fs_loop_fini(void)
 {
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		signal(stop_signals[i], SIG_DFL);
+	for (int i = 0; i < NSTOP; i++)
+		if (taken[i])
+			signal(stop_signals[i], SIG_DFL);
+	memset(taken, 0, sizeof(taken));
 	if (stop_fd >= 0)
 		close(stop_fd);
 	stop_fd = -1;

@@ -17,6 +17,7 @@ mnt=$(mktemp -d /tmp/zeroipc-test.XXXXXX)
 log=$(mktemp /tmp/zeroipc-test-log.XXXXXX)
 work=$(mktemp -d /tmp/zeroipc-test-work.XXXXXX)
 daemon_pid=
+daemon_env= # a command (env ...) to start the daemon with
 bg_pids=()
 py=/usr/bin/python3
 
@@ -44,7 +45,7 @@ fail() {
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 mount_fs() {
-	"$daemon" "$mnt" -f -o "prefix=$pfx" "$@" 2>>"$log" &
+	$daemon_env "$daemon" "$mnt" -f -o "prefix=$pfx" "$@" 2>>"$log" &
 	daemon_pid=$!
 	for _ in $(seq 200); do
 		mountpoint -q "$mnt" && return 0
@@ -461,9 +462,14 @@ case_kill() {
 }
 
 # Each stop signal ends the daemon cleanly with any number of loop threads,
-# while a reader is parked and another process keeps the loop busy.
+# while a reader is parked and another process keeps the loop busy. (A
+# script's background jobs start with SIGINT ignored, and the daemon keeps
+# it so, as libfuse does: that case is checked, then SIGINT is restored.)
 case_unmount() {
 	local s sig threads load parked i
+	kill -INT "$daemon_pid"
+	sleep 0.3
+	mountpoint -q "$mnt" || fail "an ignored SIGINT unmounted"
 	for sig in TERM INT HUP; do
 		case $sig in
 		TERM) threads= ;;
@@ -472,7 +478,7 @@ case_unmount() {
 		esac
 		if [ -n "$threads" ]; then
 			fusermount3 -u "$mnt" && wait "$daemon_pid" || fail "remount for threads=$threads"
-			mount_fs -o "threads=$threads"
+			daemon_env="env --default-signal=INT" mount_fs -o "threads=$threads"
 		fi
 		s=$(new_seg "umount$sig")
 		echo 'queue q i64 8' >"$s/.new"
