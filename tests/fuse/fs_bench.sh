@@ -38,7 +38,7 @@ n=1000000
 now() { date +%s%N; }
 calc() { awk "BEGIN { print $1 }"; }
 
-# 1. throughput: REPS alternating runs of each, medians (one run is at the
+# 1. throughput: $reps alternating runs of each, medians (one run is at the
 # mercy of where the scheduler puts three busy processes on few CPUs)
 reps=7
 mkfifo "$work/fifo"
