@@ -23,9 +23,10 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from ._lib import Type, lib
+from .errors import check
 
 __all__ = ["type_of", "dtype_of", "type_string", "parse_type", "resolve_dtype", "timeout_ns",
-           "blocking", "check_signals", "Timeout", "DTypeLike"]
+           "blocking", "blocking_batch", "check_signals", "Timeout", "DTypeLike"]
 
 Timeout = Optional[float]
 DTypeLike = Any  # what np.dtype() accepts
@@ -146,6 +147,35 @@ def blocking(call: Callable[[int], int], timeout: Timeout) -> int:
         check_signals()
         if deadline is not None:
             ns = max(0, deadline - time.monotonic_ns())
+
+
+def blocking_batch(call: Callable[[int, int], int], n: int, timeout: Timeout, what: str) -> int:
+    """Move ``n`` elements with ``call(done, timeout_ns)``, which moves elements
+    ``done``.. on and returns how many (or a negative errno), until all are
+    moved or the timeout passes. Returns how many were moved.
+
+    A short count is a timeout or a signal: the Python signal handlers run (an
+    exception they raise propagates), then the call goes on with the time that
+    is left. Any other error raises, through :func:`check` with ``what``.
+    """
+    ns = timeout_ns(timeout)
+    deadline = None if ns < 0 else time.monotonic_ns() + ns
+    done = 0
+    while done < n:
+        r = call(done, ns)
+        if r > 0:
+            done += r
+        elif r == -errno.ETIMEDOUT:
+            break
+        elif r != -errno.EINTR:
+            check(r, what)
+        if done < n:
+            check_signals()
+            if deadline is not None:
+                ns = deadline - time.monotonic_ns()
+                if ns <= 0:
+                    break
+    return done
 
 
 def as_elements(value: Any, dtype: np.dtype) -> np.ndarray:

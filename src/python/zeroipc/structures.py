@@ -21,16 +21,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import math
-import time
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
 from ._lib import LAZY_COMPUTE_FN, LazyInfo, QueueStats, Type, lib
-from ._util import (DTypeLike, Timeout, as_elements, blocking, check_signals, one_element,
+from ._util import (DTypeLike, Timeout, as_elements, blocking, blocking_batch, one_element,
                     resolve_dtype, scalar, timeout_ns, type_of)
-from .errors import (AlreadySetError, ClosedError, ComputeError, Empty, Full, check, error_for,
-                     raise_for)
+from .errors import ClosedError, Empty, Full, check, error_for, raise_for
 from .memory import Handle, Memory
 
 __all__ = ["Array", "Queue", "Stack", "Future", "Lazy", "LazyState", "Stream", "Subscription",
@@ -40,7 +38,6 @@ Shape = Union[int, Sequence[int], None]
 
 _EAGAIN = -errno.EAGAIN
 _ETIMEDOUT = -errno.ETIMEDOUT
-_EINTR = -errno.EINTR
 _EPIPE = -errno.EPIPE
 _EALREADY = -errno.EALREADY
 _EIO = -errno.EIO
@@ -312,25 +309,9 @@ class Queue(_Bounded):
         a = as_elements(items, self.dtype)
         n, size = len(a), self.dtype.itemsize
         p, base = self._ptr, _ptr_of(a)
-        ns = timeout_ns(timeout)
-        deadline = None if ns < 0 else time.monotonic_ns() + ns
-        done = 0
-        while done < n:
-            r = lib.zipc_queue_push_batch(p, base + done * size, n - done, ns)
-            if r > 0:
-                done += r
-            elif r == _ETIMEDOUT:
-                break
-            elif r != _EINTR:
-                check(r, f"push to {self.name!r}")
-            if done < n:
-                # A short count is a timeout or a signal: run the handlers,
-                # then go on with the time that is left.
-                check_signals()
-                if deadline is not None:
-                    ns = deadline - time.monotonic_ns()
-                    if ns <= 0:
-                        break
+        done = blocking_batch(
+            lambda k, ns: lib.zipc_queue_push_batch(p, base + k * size, n - k, ns), n, timeout,
+            f"push to {self.name!r}")
         if done == 0 and n > 0:
             raise Full(f"queue {self.name!r} stayed full", errno.ETIMEDOUT)
         return done
@@ -856,23 +837,9 @@ class Stream(_Structure):
         a = as_elements(values, self.dtype)
         n, size = len(a), self.dtype.itemsize
         p, base = self._ptr, _ptr_of(a)
-        ns = timeout_ns(timeout)
-        deadline = None if ns < 0 else time.monotonic_ns() + ns
-        done = 0
-        while done < n:
-            r = lib.zipc_stream_emit_batch(p, base + done * size, n - done, ns)
-            if r > 0:
-                done += r
-            elif r == _ETIMEDOUT:
-                break
-            elif r != _EINTR:
-                check(r, f"emit to stream {self.name!r}")
-            if done < n:
-                check_signals()
-                if deadline is not None:
-                    ns = deadline - time.monotonic_ns()
-                    if ns <= 0:
-                        break
+        done = blocking_batch(
+            lambda k, ns: lib.zipc_stream_emit_batch(p, base + k * size, n - k, ns), n, timeout,
+            f"emit to stream {self.name!r}")
         if done == 0 and n > 0:
             raise Full(f"stream {self.name!r}: readers are behind", errno.ETIMEDOUT)
         return done
