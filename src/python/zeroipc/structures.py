@@ -196,10 +196,29 @@ class Array(_Structure):
 class _Bounded(_Structure):
     """Queue and stack: push/pop of single elements with timeouts."""
 
-    _push: Callable[..., int]
-    _pop: Callable[..., int]
-    _try_push: Callable[..., int]
-    _try_pop: Callable[..., int]
+    def __init__(self, mem: Memory, name: str, dtype: Optional[DTypeLike] = None,
+                 capacity: Optional[int] = None) -> None:
+        def c_call(op: str) -> Callable[..., int]:
+            return getattr(lib, f"zipc_{self._kind}_{op}")
+
+        create = None
+        if capacity is not None:
+            if dtype is None:
+                raise ValueError(f"creating a {self._kind} needs a dtype")
+            t = type_of(dtype)
+            make = c_call("create")
+            create = lambda seg, n, out: make(seg, n, t, int(capacity), out)
+        p = self._attach(mem, name, create, c_call("open"), c_call("close"))
+        self.dtype = resolve_dtype(c_call("type")(p), dtype, f"{self._kind} {name!r}")
+        self.capacity: int = int(c_call("capacity")(p))
+        self._count = c_call("count")
+        self._push = c_call("push")
+        self._pop = c_call("pop")
+        self._try_push = c_call("try_push")
+        self._try_pop = c_call("try_pop")
+
+    def __len__(self) -> int:
+        return int(self._count(self._ptr))
 
     def push(self, item: Any, timeout: Timeout = None) -> None:
         """Push one element, waiting up to ``timeout`` s for room; ``queue.Full``
@@ -283,25 +302,6 @@ class Queue(_Bounded):
 
     _kind = "queue"
 
-    def __init__(self, mem: Memory, name: str, dtype: Optional[DTypeLike] = None,
-                 capacity: Optional[int] = None) -> None:
-        create = None
-        if capacity is not None:
-            if dtype is None:
-                raise ValueError("creating a queue needs a dtype")
-            t = type_of(dtype)
-            create = lambda seg, n, out: lib.zipc_queue_create(seg, n, t, int(capacity), out)
-        p = self._attach(mem, name, create, lib.zipc_queue_open, lib.zipc_queue_close)
-        self.dtype = resolve_dtype(lib.zipc_queue_type(p), dtype, f"queue {name!r}")
-        self.capacity: int = int(lib.zipc_queue_capacity(p))
-        self._push = lib.zipc_queue_push
-        self._pop = lib.zipc_queue_pop
-        self._try_push = lib.zipc_queue_try_push
-        self._try_pop = lib.zipc_queue_try_pop
-
-    def __len__(self) -> int:
-        return int(lib.zipc_queue_count(self._ptr))
-
     def push_batch(self, items: Any, timeout: Timeout = None) -> int:
         """Push every element of ``items`` (array-like of dtype) in order, waiting
         up to ``timeout`` s for room. Returns how many were pushed: all of them,
@@ -376,25 +376,6 @@ class Stack(_Bounded):
     """A bounded LIFO in shared memory; the same calls as :class:`Queue` without batches."""
 
     _kind = "stack"
-
-    def __init__(self, mem: Memory, name: str, dtype: Optional[DTypeLike] = None,
-                 capacity: Optional[int] = None) -> None:
-        create = None
-        if capacity is not None:
-            if dtype is None:
-                raise ValueError("creating a stack needs a dtype")
-            t = type_of(dtype)
-            create = lambda seg, n, out: lib.zipc_stack_create(seg, n, t, int(capacity), out)
-        p = self._attach(mem, name, create, lib.zipc_stack_open, lib.zipc_stack_close)
-        self.dtype = resolve_dtype(lib.zipc_stack_type(p), dtype, f"stack {name!r}")
-        self.capacity: int = int(lib.zipc_stack_capacity(p))
-        self._push = lib.zipc_stack_push
-        self._pop = lib.zipc_stack_pop
-        self._try_push = lib.zipc_stack_try_push
-        self._try_pop = lib.zipc_stack_try_pop
-
-    def __len__(self) -> int:
-        return int(lib.zipc_stack_count(self._ptr))
 
     def set_stall_timeout(self, seconds: float) -> None:
         """After how long a stuck slot's owner is taken for dead (>= 1 ms)."""
